@@ -12,6 +12,7 @@ at once never see each other's data.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
@@ -344,6 +345,27 @@ class Faults:
         with self._lock:
             return self._active.pop(name, None)
 
+    def use(
+        self, name: str, when: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any] | None:
+        """Fire ``name`` if it is on (and ``when(params)`` holds); count down ``times``.
+
+        A fault set with ``times=N`` fires N times and then switches itself off; one
+        without ``times`` stays on. Returns the params it fired with, else None.
+        """
+        with self._lock:
+            params = self._active.get(name)
+            if params is None or (when is not None and not when(dict(params))):
+                return None
+            fired = dict(params)
+            if "times" in params:
+                remaining = int(params["times"]) - 1
+                if remaining <= 0:
+                    del self._active[name]
+                else:
+                    params["times"] = remaining
+            return fired
+
     def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._lock:
             return {name: dict(params) for name, params in self._active.items()}
@@ -361,6 +383,19 @@ class SimContext:
         self.urls: dict[str, str] = {}
         self.random = random.Random(seed)
         self._random_lock = threading.Lock()
+        self._linked_mobiles: dict[str, str] = {}
+
+    def link_mobile(self, aadhaar_digits: str, mobile: str) -> None:
+        """Record the mobile linked to an Aadhaar (set by tests and the demo).
+
+        Only a hash of the digits is kept; the simulated UIDAI needs no more.
+        """
+        with self._random_lock:
+            self._linked_mobiles[_aadhaar_key(aadhaar_digits)] = mobile
+
+    def linked_mobile(self, aadhaar_digits: str) -> str | None:
+        with self._random_lock:
+            return self._linked_mobiles.get(_aadhaar_key(aadhaar_digits))
 
     def url_for(self, portal: str, path: str = "/") -> str:
         return self.urls[portal].rstrip("/") + path
@@ -368,6 +403,19 @@ class SimContext:
     def otp(self, digits: int) -> str:
         with self._random_lock:
             return "".join(str(self.random.randrange(10)) for _ in range(digits))
+
+
+def _status_line(code: int) -> str:
+    # IIS's 440 "Login Time-out" (used for expired sessions) is not in HTTPStatus.
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} Login Time-out" if code == 440 else f"{code} Unknown"
+
+
+def _aadhaar_key(aadhaar_digits: str) -> str:
+    digits = "".join(ch for ch in aadhaar_digits if ch.isdigit())
+    return hashlib.sha256(digits.encode()).hexdigest()
 
 
 Handler = Callable[[Request, Session], Response]
@@ -402,8 +450,7 @@ class PortalApp:
         headers += response.headers
         if session is not None:
             headers.append(self.sessions.cookie_header(session))
-        status = HTTPStatus(response.status)
-        start_response(f"{status.value} {status.phrase}", headers)
+        start_response(_status_line(response.status), headers)
         return [response.encoded()]
 
     def _dispatch(self, request: Request) -> tuple[Response, Session | None]:
