@@ -53,8 +53,23 @@ def memory_keyring() -> MemoryKeyring:
     keyring.set_keyring(previous)
 
 
+def _is_helper_process(pid: int, name: str) -> bool:
+    """Renderers, GPU and crash helpers come and go with the browser that owns them."""
+    if "crashpad" in name:
+        return True
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+    return b"--type=" in cmdline
+
+
 def _descendant_browser_pids() -> set[int]:
-    """Browser and driver processes started (directly or not) by this test process."""
+    """Driver and main browser processes started (directly or not) by this test process.
+
+    Only those are counted, so a browser shared by a module's tests does not look like a
+    leak when it opens a new renderer during a test.
+    """
     parents: dict[int, int] = {}
     names: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
@@ -74,7 +89,7 @@ def _descendant_browser_pids() -> set[int]:
     me = os.getpid()
     found = set()
     for pid, name in names.items():
-        if not name.lower().startswith(BROWSER_NAMES):
+        if not name.lower().startswith(BROWSER_NAMES) or _is_helper_process(pid, name):
             continue
         ancestor = parents.get(pid)
         while ancestor and ancestor != me:

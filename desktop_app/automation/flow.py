@@ -49,8 +49,10 @@ transaction (:meth:`Store.save_result`).
 
 Waiting for the operator goes through :meth:`FlowContext.ask` or, for anything the
 portal can reject, :meth:`FlowContext.ask_until_accepted`; the filing shows as
-``waiting`` meanwhile. Use :func:`desktop_app.automation.names.name_variants` for the
-"name as in PAN" and ``ctx.report(...)`` to record the variant that was accepted.
+``waiting`` meanwhile. For the "name as in PAN", pass
+:func:`desktop_app.automation.names.name_variants` to
+:meth:`FlowContext.first_accepted`, which records the spelling that was accepted.
+The eMudhra partner login is ``ctx.partner`` (from the keyring; never log it).
 """
 
 from __future__ import annotations
@@ -492,6 +494,31 @@ class FlowContext:
             + (f" ({last_message})" if last_message else "")
             + ".",
             next_step="Check the number with the applicant and retry the filing.",
+        )
+
+    def first_accepted(
+        self, what: str, candidates: Sequence[str], submit: Callable[[str], Verdict]
+    ) -> str:
+        """Submit ``candidates`` in order until the portal accepts one; record it.
+
+        Made for the name as in PAN: ``ctx.first_accepted("name as in PAN",
+        name_variants(person.pan_name, person.full_name), submit)``. The accepted
+        value goes to the filing's log; :class:`BusinessFailure` if none is.
+        """
+        last_message = ""
+        for number, candidate in enumerate(candidates, start=1):
+            self.check_cancelled()
+            verdict = submit(candidate)
+            if verdict.accepted:
+                if number > 1:
+                    self.report(f"The portal accepted the {what} as '{candidate}'.")
+                return candidate
+            last_message = verdict.message
+            log.info("filing %s: %s variant %d refused", self.filing_id, what, number)
+        raise BusinessFailure(
+            f"The portal accepted no spelling of the {what} ({len(candidates)} tried)"
+            + (f": {last_message}" if last_message else "."),
+            next_step=f"Check the {what} against the applicant's card and retry.",
         )
 
 

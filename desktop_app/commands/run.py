@@ -136,8 +136,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     portal_overrides = parse_portals(args.portal)
-    if args.jobs is not None and not 1 <= args.jobs <= 8:
-        raise BadInput("--jobs must be between 1 and 8.")
+    if args.jobs is not None and not 1 <= args.jobs <= 4:
+        raise BadInput("--jobs must be between 1 and 4.")
     data_dir = DataDir(args.data_dir).ensure()
     applicants, skipped_rows = read_applicants(args.files)
     services = _services(args.service)
@@ -230,7 +230,7 @@ def _settings(
     if args.engine:
         updates["browser_engine"] = ENGINES[args.engine]
     if args.jobs:
-        updates["concurrency"] = min(args.jobs, 4)
+        updates["concurrency"] = args.jobs
     return settings.model_copy(update=updates)
 
 

@@ -39,16 +39,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_fault(text: str) -> tuple[str, dict[str, Any]]:
-    """``wrong_otp:mobile=9876543210,times=1`` -> ("wrong_otp", {...}); ints converted."""
+    """``wrong_otp:mobile=9876543210,times=1`` -> ("wrong_otp", {...})."""
     name, _, rest = text.partition(":")
     params: dict[str, Any] = {}
     for pair in filter(None, rest.split(",")):
         key, sep, value = pair.partition("=")
         if not sep:
             raise ValueError(f"fault parameter {pair!r} should look like key=value")
-        params[key.strip()] = int(value) if value.strip().isdigit() else value.strip()
+        value = value.strip()
+        # Counts and milliseconds become ints; a mobile number stays text.
+        params[key.strip()] = (
+            int(value) if value.isdigit() and len(value) < 10 else value
+        )
     if name not in FAULT_NAMES:
-        raise ValueError(f"unknown fault {name!r}; known: {', '.join(sorted(FAULT_NAMES))}")
+        raise ValueError(
+            f"unknown fault {name!r}; known: {', '.join(sorted(FAULT_NAMES))}"
+        )
     return name, params
 
 
@@ -58,7 +64,11 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     except ValueError as error:
         sys.stderr.write(f"desktop-app simulate: {error}\n")
         return 2
-    ports = {name: args.port + i for i, name in enumerate(SERVER_NAMES)} if args.port else {}
+    ports = (
+        {name: args.port + i for i, name in enumerate(SERVER_NAMES)}
+        if args.port
+        else {}
+    )
     try:
         sims = start_simulators(faults=faults, host=args.host, ports=ports)
     except OSError as error:

@@ -12,8 +12,10 @@ class and show its message.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import gc
 import io
 import json
 import logging
@@ -124,8 +126,9 @@ def read_file(path: Path | str, *, now: dt.datetime | None = None) -> ImportRepo
     Raises:
         ApplicantFileError: the file cannot be read as an applicant file.
     """
-    report = _read(Path(path), now)
-    check_across_rows(report.rows)
+    with _collector_paused():
+        report = _read(Path(path), now)
+        check_across_rows(report.rows)
     return report
 
 
@@ -134,13 +137,30 @@ def read_files(
 ) -> ImportBatch:
     """Read several files; unreadable ones are collected in ``failures``, in order."""
     batch = ImportBatch()
-    for path in paths:
-        try:
-            batch.reports.append(_read(Path(path), now))
-        except ApplicantFileError as failure:
-            batch.failures.append(failure)
-    check_across_rows([row for report in batch.reports for row in report.rows])
+    with _collector_paused():
+        for path in paths:
+            try:
+                batch.reports.append(_read(Path(path), now))
+            except ApplicantFileError as failure:
+                batch.failures.append(failure)
+        check_across_rows([row for report in batch.reports for row in report.rows])
     return batch
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while rows are built.
+
+    A 100,000-row file creates millions of small objects and none of them form
+    cycles; the collector's repeated passes over them cost a third of the import.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _read(path: Path, now: dt.datetime | None) -> ImportReport:

@@ -90,6 +90,11 @@ class Settings(BaseModel):
         description="ChromeDriver matching that Chrome; empty means the bundled or "
         "cached copy.",
     )
+    allow_selenium_manager: bool = Field(
+        default=False,
+        description="Let Selenium download a matching ChromeDriver when none is found "
+        "(needs the internet; off so the app never downloads anything by itself).",
+    )
     headless: bool = Field(
         default=False,
         description="Run Chrome without a window (only for unattended tests; the "

@@ -524,7 +524,7 @@ def generate_pin() -> str:
 
 
 _HONORIFICS = frozenset(
-    "mr mrs ms miss smt shri sri shrimati dr kumari km master late".split()
+    _split("mr|mrs|ms|miss|smt|shri|sri|shrimati|dr|kumari|km|late")
 )
 
 
@@ -541,9 +541,30 @@ def _is_abbreviation(short: str, long: str) -> bool:
     return all(letter in rest for letter in short)
 
 
+# Spellings of the same sound in romanised Indian names (Lakshmi/Laxmi, Preeti/Priti).
+_SOUNDS = (
+    ("ksh", "x"),
+    ("ee", "i"),
+    ("oo", "u"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ph", "f"),
+    ("w", "v"),
+    ("z", "j"),
+    ("y", "i"),
+    ("aa", "a"),
+)
+
+
+def _sound(word: str) -> str:
+    for spelling, sound in _SOUNDS:
+        word = word.replace(spelling, sound)
+    return word
+
+
 def _word_matches(word: str, others: Sequence[str]) -> bool:
     for other in others:
-        if word == other:
+        if word == other or _sound(word) == _sound(other):
             return True
         short, long = sorted((word, other), key=len)
         if len(short) == 1 and long.startswith(short):

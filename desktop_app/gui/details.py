@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -128,6 +129,10 @@ class DetailsPane(QWidget):
         layout.addWidget(self.status)
         self._build_result(layout)
         self.facts_box = QWidget(self)
+        # Never squeeze the facts to make room for the timeline: it scrolls instead.
+        self.facts_box.setSizePolicy(
+            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum
+        )
         self.facts = QFormLayout(self.facts_box)
         self.facts.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.facts_box)
@@ -135,7 +140,7 @@ class DetailsPane(QWidget):
         self.timeline = QTreeWidget(self)
         self.timeline.setHeaderLabels(["Step", "Outcome", "Took"])
         self.timeline.setRootIsDecorated(False)
-        self.timeline.setMinimumHeight(120)
+        self.timeline.setMinimumHeight(90)
         layout.addWidget(self.timeline, 1)
         layout.addWidget(_section("Evidence", self))
         self.evidence = QListWidget(self)

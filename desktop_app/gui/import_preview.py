@@ -148,8 +148,8 @@ class ImportReportModel(QAbstractTableModel):
                 return str(row.row)
             if column == 1:
                 return self.row_status(row)
-            if applicant is None:
-                return ""
+            if applicant is None:  # a row with errors: show what the checks kept
+                return ["", "", row.ref, row.keys.pan, ""][column]
             return [
                 "",
                 "",

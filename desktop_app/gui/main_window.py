@@ -205,18 +205,19 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
-        for column, width in {
-            Column.REF: 110,
-            Column.NAME: 170,
-            Column.AADHAAR: 120,
+        widths = {
+            Column.REF: 90,
+            Column.NAME: 180,
+            Column.AADHAAR: 110,
             Column.PAN: 100,
-            Column.SERVICE: 140,
-            Column.STATUS: 140,
-            Column.STEP: 170,
-            Column.PROGRESS: 110,
-            Column.ATTEMPTS: 70,
+            Column.SERVICE: 135,
+            Column.STATUS: 135,
+            Column.STEP: 150,
+            Column.PROGRESS: 90,
+            Column.ATTEMPTS: 65,
             Column.RESULT: 170,
-        }.items():
+        }
+        for column, width in widths.items():
             header.resizeSection(column, width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.doubleClicked.connect(self._on_row_double_clicked)
@@ -251,7 +252,7 @@ class MainWindow(QMainWindow):
         main.addWidget(self.details)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 1)
-        main.setSizes([1000, 360])
+        main.setSizes([1060, 380])
         self.setCentralWidget(main)
 
     def _build_banner(self) -> QLabel:
@@ -490,7 +491,7 @@ class MainWindow(QMainWindow):
     def _start(self, filing_ids: Iterable[int] | None) -> list[int]:
         if self._closing:
             return []
-        if self.context.browser_problem and not self.context.demo:
+        if self.context.browser_problem:
             QMessageBox.warning(self, "Chrome is needed", self.context.browser_problem)
             return []
         wanted = None if filing_ids is None else list(filing_ids)
@@ -858,7 +859,7 @@ class MainWindow(QMainWindow):
         self.concurrency.setValue(settings.concurrency)
         problem = _browser_problem(settings)
         self.context.browser_problem = problem
-        self.banner.setVisible(bool(problem) and not self.context.demo)
+        self.banner.setVisible(bool(problem))
         if not self.context.demo:
             self.context.portal_urls = dict(settings.portal_urls)
         self.statusBar().showMessage("Settings saved; new filings use them", 5000)

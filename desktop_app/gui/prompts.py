@@ -600,8 +600,8 @@ class GuiOperator(Operator):
     def __init__(self, center: PromptCenter) -> None:
         super().__init__()
         self.center = center
-        self._bridge = _PromptBridge()
-        self._bridge.moveToThread(center.thread())
+        # A child of the center: on the GUI thread, and gone when the center is.
+        self._bridge = _PromptBridge(center)
         self._bridge.prompt_presented.connect(
             center.enqueue, Qt.ConnectionType.QueuedConnection
         )

@@ -1,4 +1,4 @@
-"""Captcha images for the simulated Udyam portal: a PNG made with zlib, no imaging library.
+"""Captcha images for the simulated Udyam portal: PNG via zlib, no imaging library.
 
 The real final-submit captcha is six upper-case letters and digits drawn in blue over a
 light, noisy background (PORTALS.md section 5). We draw the text with a built-in 5x7

@@ -1,4 +1,4 @@
-"""States, districts and NIC codes from ``resources/india`` (shared with pre-flight checks).
+"""States, districts and NIC codes from ``resources/india`` (shared with checks).
 
 The simulated Udyam portal builds its dropdowns from these files; other code may read
 them through the same functions. Loaded once per process.

@@ -89,10 +89,15 @@ class SimulatorSet:
     def faults(self) -> Faults:
         return self.context.faults
 
-    def _serve(self, name: str, app: Callable[..., Iterable[bytes]], host: str,
-               port: int) -> None:
+    def _serve(
+        self, name: str, app: Callable[..., Iterable[bytes]], host: str, port: int
+    ) -> None:
         server = make_server(
-            host, port, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler
+            host,
+            port,
+            app,
+            server_class=ThreadingWSGIServer,
+            handler_class=_QuietHandler,
         )
         thread = threading.Thread(
             target=server.serve_forever,
@@ -109,7 +114,8 @@ class SimulatorSet:
         servers, self._servers = self._servers, []
         # shutdown() blocks until that server's loop notices; ask them all at once.
         stoppers = [
-            threading.Thread(target=server.shutdown, daemon=True) for server, _ in servers
+            threading.Thread(target=server.shutdown, daemon=True)
+            for server, _ in servers
         ]
         for stopper in stoppers:
             stopper.start()
@@ -153,7 +159,8 @@ def start_simulators(
         raise ValueError(f"unknown portal(s) in options: {', '.join(sorted(unknown))}")
     context = SimContext(Faults(faults), seed=seed)
     portals = {
-        name: cls(context, **options.get(name, {})) for name, cls in PORTAL_CLASSES.items()
+        name: cls(context, **options.get(name, {}))
+        for name, cls in PORTAL_CLASSES.items()
     }
     sims = SimulatorSet(context, portals)
     try:
@@ -164,7 +171,9 @@ def start_simulators(
         sims.stop()
         raise
     context.urls.update({name: sims.urls[name] for name in portals})
-    log.info("simulators started: %s", ", ".join(f"{k}={v}" for k, v in sims.urls.items()))
+    log.info(
+        "simulators started: %s", ", ".join(f"{k}={v}" for k, v in sims.urls.items())
+    )
     return sims
 
 
@@ -172,7 +181,8 @@ def start_simulators(
 
 
 class ControlApp:
-    """``/`` landing page, ``/phone``, ``/outbox.json``, ``/faults``, ``/options``."""
+    """``/`` landing page, ``/phone``, ``/outbox.json``, ``/faults``, ``/options``,
+    ``/captcha.json`` (demo and tests)."""
 
     def __init__(self, sims: SimulatorSet) -> None:
         self.sims = sims
@@ -205,6 +215,8 @@ class ControlApp:
             after = int(request.query.get("after", "0") or 0)
             messages = self.sims.outbox.messages(to, after)
             return Response.json([m.as_dict() for m in messages])
+        if method == "GET" and path == "/captcha.json":
+            return Response.json(self._captchas(request.query.get("to") or None))
         if path == "/faults":
             return self._faults(method, body)
         if method == "POST" and path == "/options":
@@ -214,6 +226,30 @@ class ControlApp:
                 self.sims.portals[portal].configure(**values)  # type: ignore[attr-defined]
             return Response.json({"ok": True})
         return Response.not_found()
+
+    def _captchas(self, to: str | None) -> list[dict[str, str]]:
+        """The captchas simulated Udyam final-submission pages show now, by mobile.
+
+        For the demo and tests only (an ``--otp-command`` stands in for the person
+        reading the image); this is the simulator's control host, never a portal.
+        """
+        portal = self.sims.portals.get("udyam")
+        store = getattr(portal, "sessions", None)
+        # FIXME(simulators): reads SessionStore's private dict; a public iterator on
+        # SessionStore (base.py) would be cleaner.
+        lock = getattr(store, "_lock", None)
+        if lock is None:
+            return []
+        with lock:
+            sessions = list(getattr(store, "_sessions", {}).values())
+        found = []
+        for session in sessions:
+            app = session.get("udyam")
+            text = getattr(app, "captcha_text", "")
+            mobile = getattr(app, "final_recipient", "")
+            if text and (to is None or mobile == to):
+                found.append({"to": mobile, "captcha": text})
+        return found
 
     def _faults(self, method: str, body: bytes) -> Response:
         faults = self.sims.faults
@@ -238,7 +274,8 @@ class ControlApp:
             "simulators</title><style>body{font-family:sans-serif;margin:2em}</style>"
             f"</head><body><h1>Simulated portals</h1><ul>{links}</ul>"
             "<p><a href='/phone'>Simulated phone and mailbox</a> &middot; "
-            "<a href='/outbox.json'>outbox.json</a> &middot; <a href='/faults'>faults</a>"
+            "<a href='/outbox.json'>outbox.json</a> &middot; <a "
+            "href='/faults'>faults</a>"
             "</p></body></html>"
         )
 
@@ -264,7 +301,8 @@ def _bubble(message: Any) -> str:
     to = message.to.upper() if message.to.startswith("aadhaar:") else message.to
     return (
         f"<div class='msg'><div class='meta'><b>{escape(message.sender)}</b> to "
-        f"{escape(to)} <span>{when}</span></div><div class='text'>{escape(message.text)}"
+        f"{escape(to)} <span>{when}</span></div><div "
+        f"class='text'>{escape(message.text)}"
         "</div></div>"
     )
 
@@ -276,7 +314,8 @@ body {{ font-family: sans-serif; background: #e9ecf2; display: flex; gap: 32px;
   justify-content: center; padding: 24px; margin: 0; }}
 .phone {{ width: 340px; min-height: 560px; background: #111; border-radius: 36px;
   padding: 18px 12px; }}
-.screen {{ background: #fafafa; border-radius: 24px; min-height: 540px; padding: 10px; }}
+.screen {{ background: #fafafa; border-radius: 24px; min-height: 540px;
+  padding: 10px; }}
 .mailbox {{ width: 460px; background: #fff; border: 1px solid #ccd; border-radius: 6px;
   padding: 10px; }}
 h2 {{ font-size: 15px; margin: 4px 6px 10px; color: #333; }}

@@ -28,6 +28,7 @@ import secrets
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -209,10 +210,10 @@ class UdyamPortal(PortalApp):
 
     def _home(self, request: Request, session: Session) -> Response:
         return Response.html(
-            f"<!DOCTYPE html><html><head><title>Udyam Registration</title></head><body>"
-            f"<h1>Ministry of Micro, Small &amp; Medium Enterprises</h1>"
-            f"<a href='UdyamRegistration.aspx'>For New Entrepreneurs who are not "
-            f"Registered yet as MSME</a></body></html>"
+            "<!DOCTYPE html><html><head><title>Udyam Registration</title></head><body>"
+            "<h1>Ministry of Micro, Small &amp; Medium Enterprises</h1>"
+            "<a href='UdyamRegistration.aspx'>For New Entrepreneurs who are not "
+            "Registered yet as MSME</a></body></html>"
         )
 
     def _get_page(self, request: Request, session: Session) -> Response:
@@ -313,7 +314,9 @@ class UdyamPortal(PortalApp):
         params = faults.get("click_overlay")
         if params is None:
             return False
-        return (faults.use if "times" in params else faults.consume)("click_overlay") is not None
+        return (faults.use if "times" in params else faults.consume)(
+            "click_overlay"
+        ) is not None
 
     def _slow_loader(self) -> None:
         params = self.context.faults.get("slow_loader")
@@ -565,7 +568,7 @@ class UdyamPortal(PortalApp):
             app.values[key] = "0"
 
     def _cascade(self, app: Application, parent: str, child: str) -> None:
-        """The child list is filled, unless empty_cascade makes it come back empty once."""
+        """Fill the child list, unless empty_cascade makes it come back empty once."""
         fault = self.context.faults.get("empty_cascade")
         if fault is not None and parent not in app.emptied_parents:
             app.emptied_parents.add(parent)
@@ -854,7 +857,9 @@ def _parse_amount(text: str) -> float | None:
     return amount if amount >= 0 else None
 
 
-def _for_pan(pan: str):  # noqa: ANN202 - a predicate for Faults.use
+def _for_pan(pan: str) -> Callable[[dict[str, Any]], bool]:
+    """A predicate for ``Faults.use``: the fault names this PAN, or no PAN at all."""
+
     def matches(params: dict[str, Any]) -> bool:
         wanted = str(params.get("pan", "")).upper()
         return ("aadhaar_last4" not in params) and (not wanted or wanted == pan)
@@ -906,11 +911,13 @@ def _verhoeff_ok(digits: str) -> bool:
 _INTEREST_KEYS = ("rblGeM", "rblTReDS", "rblNCS", "rblnsic", "rblsid")
 _INTEREST_LABELS = {
     "rblGeM": "Are you interested in getting registered on Government e-Market "
-    "(GeM) Portal / क्या आप सरकारी ई-मार्केट (जीईएम) पोर्टल पर पंजीकरण में रुचि रखते हैं",
+    "(GeM) Portal / क्या आप सरकारी ई-मार्केट (जीईएम) पोर्टल पर पंजीकरण में रुचि रखते "
+    "हैं",
     "rblTReDS": "Are you interested in getting registered on TReDS Portals / "
     "क्या आप TReDS पोर्टल पर पंजीकरण में रुचि रखते हैं",
     "rblNCS": "Are you interested in getting registered on National Career Service "
-    "(NCS) Portal / क्या आप राष्ट्रीय कैरियर सेवा (एनसीएस) पोर्टल पर पंजीकरण में रुचि रखते हैं",
+    "(NCS) Portal / क्या आप राष्ट्रीय कैरियर सेवा (एनसीएस) पोर्टल पर पंजीकरण में रुचि "
+    "रखते हैं",
     "rblnsic": "Are you interested in getting registered on NSIC B2B Portal",
     "rblsid": "Are you interested in getting registered on SIDBI Udyami Mitra Portal",
 }
@@ -1000,7 +1007,8 @@ class _Form:
                 attrs += ' disabled="disabled"'
             elif postback:
                 attrs += (
-                    f" onclick=\"setTimeout(function(){{__doPostBack('{NAME}{key}${index}',"
+                    ' onclick="setTimeout(function(){'
+                    f"__doPostBack('{NAME}{key}${index}',"
                     "'')}, 0)\""
                 )
             elif onclick:
@@ -1016,7 +1024,8 @@ class _Form:
             if postback:
                 self.events.add(key)
         return (
-            f'<table id="{ID}{key}" class="radio-list"><tr>{"".join(cells)}</tr></table>'
+            f'<table id="{ID}{key}" '
+            f'class="radio-list"><tr>{"".join(cells)}</tr></table>'
             f"{self.error(key)}"
         )
 
@@ -1028,7 +1037,8 @@ class _Form:
             self.inputs[key] = "check"
         return (
             f'<div class="consent"><input id="{ID}{key}" type="checkbox" '
-            f'name="{NAME}{key}"{checked}><label for="{ID}{key}">{escape(label)}</label>'
+            f'name="{NAME}{key}"{checked}><label '
+            f'for="{ID}{key}">{escape(label)}</label>'
             f"</div>{self.error(key)}"
         )
 
@@ -1076,7 +1086,8 @@ class _Form:
         app = self.app
         locked = app.stage >= Stage.PAN
         parts = [
-            '<div class="panel"><h3>Aadhaar Verification With OTP</h3><div class="row">',
+            '<div class="panel"><h3>Aadhaar Verification With OTP</h3><div '
+            'class="row">',
             _field(
                 "1. Aadhaar Number/ आधार संख्या",
                 self.text(
@@ -1144,7 +1155,8 @@ class _Form:
         parts = [
             '<div class="panel"><div class="row">',
             _field(
-                f"4.2 Have you filed the ITR for Previous Year(PY) ({previous}) ITR ? / "
+                f"4.2 Have you filed the ITR for Previous Year(PY) ({previous}) ITR ? "
+                "/ "
                 "क्या आपने पिछले वर्ष का आईटीआर दाखिल किया है?",
                 self.radios("rblITR", [("1", "Yes / हाँ"), ("2", "No / नहीं")]),
             ),
@@ -1162,7 +1174,9 @@ class _Form:
             "</div></div>",
         ]
         if self.portal.layout == "new":
-            parts.append(self.investment(5) + self.turnover(6))
+            parts.append(
+                f'<div class="panel">{self.investment(5)}{self.turnover(6)}</div>'
+            )
             if self.app.stage is Stage.PAN_DATA:
                 parts.append(self.button("btnEnterprisedetail", "Continue..."))
         return "\n".join(parts)
@@ -1326,7 +1340,8 @@ class _Form:
             + _field("District", self.district_select("ddlPState", "ddlPDistrict"))
             + "</div>"
             + self.button("BtnPAdd", "Add Plant")
-            + f'<table id="{ID}gvPlant" class="grid"><tr><th>Unit Name</th><th>Flat</th>'
+            + f'<table id="{ID}gvPlant" class="grid"><tr><th>Unit '
+            "Name</th><th>Flat</th>"
             f"<th>City</th><th>Pin</th><th>State</th><th>District</th></tr>{plant_rows}"
             "</table>"
         )
@@ -1334,7 +1349,8 @@ class _Form:
 
     def official(self, n: int) -> str:
         body = (
-            "<h4>Official Address of Enterprise / उद्यम का आधिकारिक पता</h4><div class='row'>"
+            "<h4>Official Address of Enterprise / उद्यम का आधिकारिक पता</h4><div "
+            "class='row'>"
             + _field(
                 "Flat/Door/Block No.",
                 self.text("txtOffFlatNo", "Flat/ Door/ Block No."),
@@ -1395,7 +1411,8 @@ class _Form:
                 "Whether Production/Business commenced",
                 self.radios("rblcommenced", YES_NO, onclick=toggle),
             )
-            + f'<div id="{ID}divCommence" style="display:{"block" if commenced else "none"}">'
+            + f'<div id="{ID}divCommence" '
+            f'style="display:{"block" if commenced else "none"}">'
             + _field(
                 "Date of Commencement of Production/Business",
                 self.text("txtcommencedate", "DD/MM/YYYY", maxlength=10),
@@ -1480,8 +1497,10 @@ class _Form:
             )
             + "</div>"
             + self.button("btnAddMore", "Add Activity")
-            + f'<table id="{ID}gvNic" class="grid"><tr><th>S.No.</th><th>NIC 2 Digit</th>'
-            f"<th>NIC 4 Digit</th><th>NIC 5 Digit</th><th>Activity</th></tr>{rows}</table>"
+            + f'<table id="{ID}gvNic" class="grid"><tr><th>S.No.</th><th>NIC 2 '
+            "Digit</th>"
+            "<th>NIC 4 Digit</th><th>NIC 5 "
+            f"Digit</th><th>Activity</th></tr>{rows}</table>"
         )
         return _section(
             n,
@@ -1491,7 +1510,10 @@ class _Form:
         )
 
     def employees(self, n: int) -> str:
-        js = "udyamTotal(['txtNoofpersonMale','txtNoofpersonFemale','txtNoofpersonOthers'],'txttotalemp', false)"
+        js = (
+            "udyamTotal(['txtNoofpersonMale','txtNoofpersonFemale',"
+            "'txtNoofpersonOthers'],'txttotalemp', false)"
+        )
         body = (
             "<div class='row'>"
             + _field(
@@ -1541,7 +1563,10 @@ class _Form:
         )
 
     def turnover(self, n: int) -> str:
-        js = "udyamTotal(['txtTotalTurnoverA','txtTotalTurnoverB'],'txtNetTurnover', true)"
+        js = (
+            "udyamTotal(['txtTotalTurnoverA','txtTotalTurnoverB'],"
+            "'txtNetTurnover', true)"
+        )
         body = (
             "<div class='row'>"
             + _field(
@@ -1622,7 +1647,8 @@ class _Form:
         self.buttons.add(key)
         return (
             f'<input type="image" name="{NAME}{key}" id="{ID}{key}" title="Refresh" '
-            f'alt="Refresh" src="{_REFRESH_ICON}" style="height:28px;vertical-align:middle">'
+            f'alt="Refresh" src="{_REFRESH_ICON}" '
+            'style="height:28px;vertical-align:middle">'
         )
 
 
@@ -1645,8 +1671,10 @@ _AADHAAR_CONSENT = (
     "I, the holder of the above Aadhaar, hereby give my consent to Ministry of MSME, "
     "Government of India, for using my Aadhaar number as alloted by UIDAI for Udyam "
     "Registration. NIC / Ministry of MSME, Government of India, have informed me that "
-    "my aadhaar data will not be stored/shared. / मैं, आधार धारक, इस प्रकार उद्यम पंजीकरण "
-    "के लिए यूआईडीएआई के साथ आधार संख्या का उपयोग करने के लिए सूo लo मo उo मंत्रालय, भारत "
+    "my aadhaar data will not be stored/shared. / मैं, आधार धारक, इस प्रकार उद्यम "
+    "पंजीकरण "
+    "के लिए यूआईडीएआई के साथ आधार संख्या का उपयोग करने के लिए सूo लo मo उo मंत्रालय, "
+    "भारत "
     "सरकार को अपनी सहमति देता हूं।"
 )
 _PAN_CONSENT = (
@@ -1662,18 +1690,23 @@ _DECLARATION = (
 )
 _INSTRUCTIONS = (
     "<ul class='instructions'><li>Aadhaar number shall be required for Udyam "
-    "Registration.</li><li>The Aadhaar number shall be of the proprietor in the case of a "
-    "proprietorship firm, of the managing partner in the case of a partnership firm and "
+    "Registration.</li><li>The Aadhaar number shall be of the proprietor in the case "
+    "of a "
+    "proprietorship firm, of the managing partner in the case of a partnership firm "
+    "and "
     "of a karta in the case of a Hindu Undivided Family (HUF).</li><li>In case of a "
-    "Company or a Limited Liability Partnership or a Cooperative Society or a Society or "
-    "a Trust, the organisation or its authorised signatory shall provide its GSTIN(As per "
+    "Company or a Limited Liability Partnership or a Cooperative Society or a Society "
+    "or "
+    "a Trust, the organisation or its authorised signatory shall provide its GSTIN(As "
+    "per "
     "applicablity of CGST Act 2017 and as notified by the ministry of MSME vide S.O. "
     "1055(E) dated 05th March 2021) and PAN along with its Aadhaar number.</li></ul>"
 )
 _REFRESH_ICON = (
     "data:image/svg+xml;base64,"
     + base64.b64encode(
-        b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#1f4e9c"'
+        b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
+        b'<path fill="#1f4e9c"'
         b' d="M17.6 6.4A8 8 0 1 0 20 12h-2a6 6 0 1 1-1.8-4.2L13 11h7V4z"/></svg>'
     ).decode()
 )
@@ -1727,17 +1760,21 @@ body { margin: 0; font-family: Arial, Helvetica, sans-serif; font-size: 14px;
 .navbar { background: #1f3c88; color: #fff; padding: 8px 24px; font-weight: bold; }
 .container { max-width: 1100px; margin: 16px auto; padding: 0 12px; }
 .title { text-align: center; color: #1f3c88; font-size: 18px; margin: 8px 0 16px; }
-.panel { background: #fff; border: 1px solid #d6dbe8; border-radius: 4px; padding: 14px 18px;
+.panel { background: #fff; border: 1px solid #d6dbe8; border-radius: 4px;
+  padding: 14px 18px;
   margin-bottom: 14px; }
-.panel h2, .panel h3 { margin-top: 0; color: #fff; background: #3c64b1; padding: 8px 12px;
+.panel h2, .panel h3 { margin-top: 0; color: #fff; background: #3c64b1;
+  padding: 8px 12px;
   font-size: 16px; border-radius: 3px; }
 .row { display: flex; flex-wrap: wrap; gap: 12px 24px; }
 .field { flex: 1 1 300px; margin: 6px 0; }
 .lbl { display: block; font-weight: bold; margin-bottom: 4px; }
-.form-control { width: 100%; box-sizing: border-box; padding: 6px 8px; border: 1px solid #b8c0d4;
+.form-control { width: 100%; box-sizing: border-box; padding: 6px 8px;
+  border: 1px solid #b8c0d4;
   border-radius: 3px; font-size: 14px; }
 .aspNetDisabled, input[readonly] { background: #eceff5; }
-.btn { background: #1f6fd0; color: #fff; border: 0; padding: 8px 16px; margin: 8px 8px 8px 0;
+.btn { background: #1f6fd0; color: #fff; border: 0; padding: 8px 16px;
+  margin: 8px 8px 8px 0;
   border-radius: 3px; cursor: pointer; font-size: 14px; }
 .radio-list td { padding: 2px 12px 2px 0; }
 .consent { margin: 10px 0; font-size: 13px; color: #333; }
@@ -1753,14 +1790,16 @@ body { margin: 0; font-family: Arial, Helvetica, sans-serif; font-size: 14px;
 .done { font-size: 16px; }
 .uwaw { position: fixed; right: 0; top: 120px; background: #fff; border: 1px solid #bbb;
   display: flex; flex-direction: column; z-index: 50; }
-.uwaw button { font-size: 11px; padding: 4px 6px; border: 0; border-bottom: 1px solid #ddd;
+.uwaw button { font-size: 11px; padding: 4px 6px; border: 0;
+  border-bottom: 1px solid #ddd;
   background: #f8f8f8; cursor: pointer; }
 #ctl00_ContentPlaceHolder1_UpdateProgress4 { display: none; position: fixed; inset: 0;
   background: rgba(255, 255, 255, 0.6); z-index: 1000; }
 .loader-box { position: absolute; top: 40%; left: 50%; transform: translate(-50%, -50%);
   background: #fff; border: 1px solid #99a; padding: 18px 28px; font-weight: bold;
   color: #1f3c88; }
-.spinner { width: 28px; height: 28px; border: 4px solid #c5d0ee; border-top-color: #1f3c88;
+.spinner { width: 28px; height: 28px; border: 4px solid #c5d0ee;
+  border-top-color: #1f3c88;
   border-radius: 50%; margin: 0 auto 8px; animation: spin 0.8s linear infinite; }
 @keyframes spin { to { transform: rotate(360deg); } }
 """
@@ -1782,7 +1821,8 @@ _ACCESSIBILITY = """
 def _page_shell(body: str, hidden: str, scripts: str, overlay: bool) -> str:
     overlay_html = (
         '<div id="sim-click-overlay" style="position:fixed;inset:0;z-index:2000;'
-        'background:rgba(0,0,0,0.02)" onclick="this.parentNode.removeChild(this)"></div>'
+        'background:rgba(0,0,0,0.02)" '
+        'onclick="this.parentNode.removeChild(this)"></div>'
         if overlay
         else ""
     )
@@ -1798,8 +1838,9 @@ def _page_shell(body: str, hidden: str, scripts: str, overlay: bool) -> str:
 <div class="navbar">Home &nbsp; | &nbsp; NIC Code &nbsp; | &nbsp; Useful Documents</div>
 {_ACCESSIBILITY}
 <div class="container">
-<div class="title">UDYAM REGISTRATION FORM - For New Enterprise who are not Registered yet
-as MSME / उद्यम पंजीकरण फॉर्म - नए उद्यम के लिए जो पहले से एमएसएमई के रूप में पंजीकृत नहीं है</div>
+<div class="title">UDYAM REGISTRATION FORM - For New Enterprise who are not
+Registered yet as MSME / उद्यम पंजीकरण फॉर्म - नए उद्यम के लिए जो पहले से
+एमएसएमई के रूप में पंजीकृत नहीं है</div>
 <form method="post" action="./UdyamRegistration.aspx" id="aspnetForm">
 <div class="aspNetHidden">{hidden}</div>
 {body}

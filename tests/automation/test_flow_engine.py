@@ -31,6 +31,7 @@ from desktop_app.automation.flow import (
     TechnicalFailure,
     Verdict,
 )
+from desktop_app.automation.names import name_variants
 from desktop_app.automation.operator import (
     CancelToken,
     PromptKind,
@@ -462,3 +463,39 @@ def test_evidence_from_a_real_browser_masks_the_aadhaar(store: Store) -> None:
     html = files["html"].read_text()
     assert "txtadharno" in html and AADHAAR not in html
     assert json.loads(files["note"].read_text())["url"].startswith(sims.urls["udyam"])
+
+
+def test_first_accepted_records_the_accepted_name_variant(store: Store) -> None:
+    engine, _, _ = make_engine(store)
+    tried: list[str] = []
+
+    def pan_name(ctx: FlowContext) -> None:
+        def submit(name: str) -> Verdict:
+            tried.append(name)
+            return Verdict(name == "RAGHAVAN MEENA", "Name mismatch")
+
+        variants = name_variants(ctx.applicant.person.pan_name)
+        ctx.state["name"] = ctx.first_accepted("name as in PAN", variants, submit)
+
+    filing_id, outcome = run(engine, store, FakeFlow([("pan", pan_name, None)]))
+
+    assert outcome.status is FlowStatus.COMPLETED
+    assert tried == ["MEENA RAGHAVAN", "RAGHAVAN MEENA"]
+    logged = [e.message for e in store.events(filing_id)]
+    assert "The portal accepted the name as in PAN as 'RAGHAVAN MEENA'." in logged
+
+
+def test_first_accepted_fails_as_business_when_no_variant_fits(store: Store) -> None:
+    engine, _, _ = make_engine(store)
+
+    def pan_name(ctx: FlowContext) -> None:
+        ctx.first_accepted(
+            "name as in PAN", ["A B", "B A"], lambda n: Verdict(False, "No")
+        )
+
+    _, outcome = run(engine, store, FakeFlow([("pan", pan_name, None)]))
+
+    assert (outcome.failure_kind, outcome.message) == (
+        "business",
+        "The portal accepted no spelling of the name as in PAN (2 tried): No",
+    )

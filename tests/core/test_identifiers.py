@@ -17,7 +17,9 @@ def test_public_aadhaar_vectors_pass(number):
     assert ids.validate_aadhaar(number) == number
 
 
-@pytest.mark.parametrize("typed", ["2341 2341 2346", "2341-2341-2346", " 234123412346 "])
+@pytest.mark.parametrize(
+    "typed", ["2341 2341 2346", "2341-2341-2346", " 234123412346 "]
+)
 def test_aadhaar_spaces_and_hyphens_are_allowed(typed):
     assert ids.validate_aadhaar(typed) == "234123412346"
 
@@ -121,7 +123,9 @@ def test_gstin_special_state_codes_are_accepted():
         assert ids.is_valid_gstin(first14 + ids.gstin_check_character(first14))
 
 
-@pytest.mark.parametrize("ifsc", ["SBIN0040278", "YESB0000795", "IBKL0070T16", "sbin0040278"])
+@pytest.mark.parametrize(
+    "ifsc", ["SBIN0040278", "YESB0000795", "IBKL0070T16", "sbin0040278"]
+)
 def test_ifsc_valid(ifsc):
     assert ids.validate_ifsc(ifsc) == ifsc.upper()
 
@@ -133,8 +137,15 @@ def test_ifsc_invalid(ifsc):
 
 @pytest.mark.parametrize(
     "typed",
-    ["9876543210", "+91 98765 43210", "+91-9876543210", "919876543210", "09876543210",
-     "(098765) 43210", "0091 98765 43210"],
+    [
+        "9876543210",
+        "+91 98765 43210",
+        "+91-9876543210",
+        "919876543210",
+        "09876543210",
+        "(098765) 43210",
+        "0091 98765 43210",
+    ],
 )
 def test_mobile_forms_normalise(typed):
     assert ids.normalise_mobile(typed) == "9876543210"
@@ -155,7 +166,13 @@ def test_pin_codes():
 
 def test_emails():
     assert ids.validate_email(" Meena.S@Example.IN ") == "meena.s@example.in"
-    for bad in ("meena", "meena@", "@example.in", "meena@example", "a b@example.in",
-                "a..b@example.in"):
+    for bad in (
+        "meena",
+        "meena@",
+        "@example.in",
+        "meena@example",
+        "a b@example.in",
+        "a..b@example.in",
+    ):
         with pytest.raises(InvalidIdentifier):
             ids.validate_email(bad)

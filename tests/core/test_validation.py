@@ -151,7 +151,9 @@ def test_a_good_udyam_row_with_gstin_builds_everything():
 
 def test_mixed_errors_name_their_columns():
     result = check(
-        dsc_row(aadhaar="234123412347", pan="BKRPR452", mobile="5876543210", email="x@"),
+        dsc_row(
+            aadhaar="234123412347", pan="BKRPR452", mobile="5876543210", email="x@"
+        ),
         headers={"aadhaar": "Aadhar No.", "pan": "PAN Number"},
     )
     assert not result.valid and result.applicant is None
@@ -162,15 +164,22 @@ def test_mixed_errors_name_their_columns():
 
 @pytest.mark.parametrize(
     ("value", "valid"),
-    [(234123412346.0, True), (2.34123e11, False), (234123412346.5, False),
-     ("2.34123E+11", False), (234123412346, True)],
+    [
+        (234123412346.0, True),
+        (2.34123e11, False),
+        (234123412346.5, False),
+        ("2.34123E+11", False),
+        (234123412346, True),
+    ],
 )
 def test_excel_numeric_aadhaar(value, valid):
     result = check(dsc_row(aadhaar=value))
     assert result.valid is valid, messages(result)
     if not valid:
         assert "Text" in messages(result)
-    assert result.numeric_columns == ({"Aadhaar"} if not isinstance(value, str) else set())
+    assert result.numeric_columns == (
+        {"Aadhaar"} if not isinstance(value, str) else set()
+    )
 
 
 def test_dsc_needs_an_individual_pan():
@@ -181,9 +190,15 @@ def test_dsc_needs_an_individual_pan():
 def test_udyam_org_type_must_match_pan_and_gstin_pan_must_match():
     first14 = "27ABCFS6789Q1Z"
     firm_gstin = first14 + gstin_check_character(first14)
-    good = check(udyam_row(org_type="Partnership", pan="ABCFS6789Q", gstin=firm_gstin,
-                           enterprise_name="Sharma Wood Works",
-                           pan_name="SHARMA WOOD WORKS"))
+    good = check(
+        udyam_row(
+            org_type="Partnership",
+            pan="ABCFS6789Q",
+            gstin=firm_gstin,
+            enterprise_name="Sharma Wood Works",
+            pan_name="SHARMA WOOD WORKS",
+        )
+    )
     assert good.valid, messages(good)
     assert good.applicant.udyam.org_type is OrgType.PARTNERSHIP
     assert not good.warnings, messages(good, "warnings")  # no name-mismatch for a firm
@@ -218,11 +233,17 @@ def test_names_compared_fuzzily_warn_only():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("14/08/1986", dt.date(1986, 8, 14)), ("4/8/1986", dt.date(1986, 8, 4)),
-     ("1986-08-14", dt.date(1986, 8, 14)), ("1986-08-14T00:00:00", dt.date(1986, 8, 14)),
-     (dt.datetime(1986, 8, 14, 0, 0), dt.date(1986, 8, 14)),
-     (dt.date(1986, 8, 14), dt.date(1986, 8, 14)), (31638, dt.date(1986, 8, 14)),
-     (31638.0, dt.date(1986, 8, 14)), ("31638", dt.date(1986, 8, 14))],
+    [
+        ("14/08/1986", dt.date(1986, 8, 14)),
+        ("4/8/1986", dt.date(1986, 8, 4)),
+        ("1986-08-14", dt.date(1986, 8, 14)),
+        ("1986-08-14T00:00:00", dt.date(1986, 8, 14)),
+        (dt.datetime(1986, 8, 14, 0, 0), dt.date(1986, 8, 14)),
+        (dt.date(1986, 8, 14), dt.date(1986, 8, 14)),
+        (31638, dt.date(1986, 8, 14)),
+        (31638.0, dt.date(1986, 8, 14)),
+        ("31638", dt.date(1986, 8, 14)),
+    ],
 )
 def test_date_forms(value, expected):
     assert parse_date(value) == expected
@@ -258,9 +279,13 @@ def test_pan_route_documents_resolve_relative_to_the_file(tmp_path: Path):
     (tmp_path / "docs").mkdir()
     for name in ("pan.pdf", "address.pdf"):
         (tmp_path / "docs" / name).write_bytes(b"%PDF-1.4 tiny")
-    row = dsc_row(kyc_route="PAN", pan_copy="docs/pan.pdf",
-                  address_proof="docs/address.pdf", photo="docs/photo.jpg",
-                  certificate_type="Combo")
+    row = dsc_row(
+        kyc_route="PAN",
+        pan_copy="docs/pan.pdf",
+        address_proof="docs/address.pdf",
+        photo="docs/photo.jpg",
+        certificate_type="Combo",
+    )
     result = check(row, base_dir=tmp_path)
     assert [issue.column for issue in result.errors] == ["Photo File"]
     assert "does not exist" in messages(result)
@@ -274,8 +299,17 @@ def test_pan_route_documents_resolve_relative_to_the_file(tmp_path: Path):
 def test_udyam_requirements_are_reported():
     result = check(dsc_row(services="Udyam"))
     columns = {issue.column for issue in result.errors}
-    for needed in ("Enterprise Name", "Date of Incorporation", "Bank Name", "IFSC",
-                   "Account Number", "NIC Codes", "PIN Code", "State", "District"):
+    for needed in (
+        "Enterprise Name",
+        "Date of Incorporation",
+        "Bank Name",
+        "IFSC",
+        "Account Number",
+        "NIC Codes",
+        "PIN Code",
+        "State",
+        "District",
+    ):
         assert needed in columns
 
 
@@ -287,8 +321,14 @@ def test_services_kind_follows_the_nic_codes():
 
 
 def test_negative_and_bad_figures():
-    result = check(udyam_row(employees_male="-1", turnover_total="lots",
-                             employees_female="2.5", nic_codes="4721"))
+    result = check(
+        udyam_row(
+            employees_male="-1",
+            turnover_total="lots",
+            employees_female="2.5",
+            nic_codes="4721",
+        )
+    )
     text = messages(result)
     assert "zero or more" in text and "not a number" in text
     assert "whole number" in text and "5 digits" in text
@@ -304,12 +344,28 @@ def test_ref_column_overrides_and_refs_are_stable():
 def test_cross_row_mobile_email_and_duplicate_pan():
     rows = [
         validate_row(dsc_row(), row=2, now=NOW, source="f.csv row 2"),
-        validate_row(dsc_row(pan="CDKPD7310M", aadhaar=aadhaar("48215937604"),
-                             email="other@example.in", mobile="+91 98400 12345"),
-                     row=3, now=NOW, source="f.csv row 3"),
-        validate_row(dsc_row(pan="EFGPS2345L", aadhaar=aadhaar("73920418256"),
-                             mobile="9880123456", email="SENTHIL@example.in"),
-                     row=4, now=NOW, source="f.csv row 4"),
+        validate_row(
+            dsc_row(
+                pan="CDKPD7310M",
+                aadhaar=aadhaar("48215937604"),
+                email="other@example.in",
+                mobile="+91 98400 12345",
+            ),
+            row=3,
+            now=NOW,
+            source="f.csv row 3",
+        ),
+        validate_row(
+            dsc_row(
+                pan="EFGPS2345L",
+                aadhaar=aadhaar("73920418256"),
+                mobile="9880123456",
+                email="SENTHIL@example.in",
+            ),
+            row=4,
+            now=NOW,
+            source="f.csv row 4",
+        ),
         validate_row(dsc_row(), row=5, now=NOW, source="f.csv row 5"),
         validate_row(dsc_row(services="Udyam"), row=6, now=NOW, source="f.csv row 6"),
     ]
@@ -330,20 +386,34 @@ def test_every_column_has_a_unique_header_and_known_aliases():
         assert match_header(column.header) == column.key
         for alias in column.aliases:
             assert match_header(alias) == column.key, alias
-    for typed, key in [("Aadhar", "aadhaar"), ("AADHAAR_NO", "aadhaar"),
-                       ("UID", "aadhaar"), ("Aadhaar Number", "aadhaar"),
-                       ("Mobile No.", "mobile"), ("phone", "mobile"),
-                       ("PAN No", "pan"), ("Name as per PAN", "pan_name"),
-                       ("PAN Name", "pan_name"), ("Full Name", "full_name"),
-                       ("name", "full_name"), ("D.O.B.", "date_of_birth"),
-                       ("date_of_birth", "date_of_birth")]:
+    for typed, key in [
+        ("Aadhar", "aadhaar"),
+        ("AADHAAR_NO", "aadhaar"),
+        ("UID", "aadhaar"),
+        ("Aadhaar Number", "aadhaar"),
+        ("Mobile No.", "mobile"),
+        ("phone", "mobile"),
+        ("PAN No", "pan"),
+        ("Name as per PAN", "pan_name"),
+        ("PAN Name", "pan_name"),
+        ("Full Name", "full_name"),
+        ("name", "full_name"),
+        ("D.O.B.", "date_of_birth"),
+        ("date_of_birth", "date_of_birth"),
+    ]:
         assert match_header(typed) == key
     assert match_header("Favourite colour") is None
 
 
 cell_values = st.one_of(
-    st.none(), st.text(max_size=30), st.integers(), st.floats(allow_nan=True),
-    st.booleans(), st.dates(), st.datetimes(), st.lists(st.text(max_size=5), max_size=3),
+    st.none(),
+    st.text(max_size=30),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+    st.lists(st.text(max_size=5), max_size=3),
 )
 
 

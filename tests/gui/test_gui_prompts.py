@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from _gui_fixtures import *  # noqa: F403 - fixtures
-from PySide6.QtCore import QBuffer, QIODevice, QMimeData, Qt
+from PySide6.QtCore import QBuffer, QIODevice, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
@@ -69,9 +69,7 @@ def test_sent_to_names_the_last_four_digits() -> None:
 def test_otp_field_reduces_a_pasted_sms_to_its_digits(qtbot) -> None:
     dialog = OtpDialog(PromptView.from_request(_request()))
     qtbot.addWidget(dialog)
-    mime = QMimeData()
-    mime.setText("Your OTP is 482913. Do not share")
-    QGuiApplication.clipboard().setMimeData(mime)
+    QGuiApplication.clipboard().setText("Your OTP is 482913. Do not share")
     dialog.otp_edit.setFocus()
     dialog.otp_edit.paste()
     assert dialog.otp_edit.text() == "482913"

@@ -96,7 +96,9 @@ class Page:
     def parse(cls, status: int, html: str) -> Page:
         parser = _PageParser()
         parser.feed(html)
-        return cls(status, html, parser.fields, parser.ids, parser.texts, parser.options)
+        return cls(
+            status, html, parser.fields, parser.ids, parser.texts, parser.options
+        )
 
     def text(self, short_id: str) -> str:
         return self.texts.get(ID + short_id, "").strip()
@@ -113,7 +115,9 @@ class UdyamClient:
         self.sims = sims
         self.url = sims.urls["udyam"] + PAGE
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar)
+        )
         self.page: Page | None = None
 
     def _open(self, request: urllib.request.Request) -> Page:
@@ -180,7 +184,6 @@ def _otp(client: UdyamClient, to: str, kind: str) -> str:
     return message.code
 
 
-
 MAIN_FORM = {
     "txtenterprisename": "Verma Traders",
     "txtmobile": MOBILE,
@@ -229,62 +232,115 @@ def registration_steps(layout: str = "new") -> list[Step]:
         Step(
             "open",
             lambda c: c.get(),
-            ids=("txtadharno", "txtownername", "chkDecarationA", "btnValidateAadhaar",
-                 "UpdateProgress4"),
+            ids=(
+                "txtadharno",
+                "txtownername",
+                "chkDecarationA",
+                "btnValidateAadhaar",
+                "UpdateProgress4",
+            ),
         ),
         Step(
             "aadhaar",
-            lambda c: c.click("btnValidateAadhaar", txtadharno=AADHAAR,
-                              txtownername="Asha Verma"),
+            lambda c: c.click(
+                "btnValidateAadhaar", txtadharno=AADHAAR, txtownername="Asha Verma"
+            ),
             ids=("txtOtp1", "btnValidate", "lblOtpRes1"),
             texts={"lblOtpRes1": "OTP has been sent to *******3210"},
         ),
         Step(
             "aadhaar otp",
             lambda c: c.click("btnValidate", txtOtp1=_otp(c, MOBILE, "aadhaar_otp")),
-            ids=("ddlTypeofOrg", "txtPan", "txtPanName", "txtdob", "chkDecarationP",
-                 "btnValidatePan", "lblPanError"),
-            texts={"lblmsg": "Your Aadhaar has been successfully verified. You can "
-                   "continue Udyam Registration process."},
+            ids=(
+                "ddlTypeofOrg",
+                "txtPan",
+                "txtPanName",
+                "txtdob",
+                "chkDecarationP",
+                "btnValidatePan",
+                "lblPanError",
+            ),
+            texts={
+                "lblmsg": "Your Aadhaar has been successfully verified. You can "
+                "continue Udyam Registration process."
+            },
         ),
-        Step("org type", lambda c: c.autopostback("ddlTypeofOrg", "1"), ids=("txtPan",)),
+        Step(
+            "org type", lambda c: c.autopostback("ddlTypeofOrg", "1"), ids=("txtPan",)
+        ),
         Step(
             "pan validate",
-            lambda c: c.click("btnValidatePan", txtPan=PAN, txtPanName="ASHA VERMA",
-                              txtdob="01/02/1985", chkDecarationP="on"),
+            lambda c: c.click(
+                "btnValidatePan",
+                txtPan=PAN,
+                txtPanName="ASHA VERMA",
+                txtdob="01/02/1985",
+                chkDecarationP="on",
+            ),
             ids=("btnGetPanData",),
             texts={"lblPanError": "Your PAN has been successfully verified"},
         ),
-        Step("pan data", lambda c: c.click("btnGetPanData"),
-             ids=("rblITR", "rblWhetherGstn_0", "rblWhetherGstn_1", "rblWhetherGstn_2",
-                  "lblmsgpan")),
+        Step(
+            "pan data",
+            lambda c: c.click("btnGetPanData"),
+            ids=(
+                "rblITR",
+                "rblWhetherGstn_0",
+                "rblWhetherGstn_1",
+                "rblWhetherGstn_2",
+                "lblmsgpan",
+            ),
+        ),
     ]
     if layout == "new":
         steps.append(
-            Step("investment", lambda c: c.click("btnEnterprisedetail", **PAN_DATA),
-                 ids=("txtenterprisename", "txtmobile", "txtDepCost", "txtTotalTurnoverA"))
+            Step(
+                "investment",
+                lambda c: c.click("btnEnterprisedetail", **PAN_DATA),
+                ids=(
+                    "txtenterprisename",
+                    "txtmobile",
+                    "txtDepCost",
+                    "txtTotalTurnoverA",
+                ),
+            )
         )
         data = {}
     else:
         data = PAN_DATA
     steps += [
-        Step("add unit", lambda c: c.click("btnAddUnit", txtUnitName="Main Unit", **data),
-             ids=("ddlUnitName", "gvUnit")),
+        Step(
+            "add unit",
+            lambda c: c.click("btnAddUnit", txtUnitName="Main Unit", **data),
+            ids=("ddlUnitName", "gvUnit"),
+        ),
         Step("unit", lambda c: c.autopostback("ddlUnitName", "1")),
-        Step("plant state", lambda c: c.autopostback("ddlPState", "33"),
-             ids=("ddlPDistrict",)),
+        Step(
+            "plant state",
+            lambda c: c.autopostback("ddlPState", "33"),
+            ids=("ddlPDistrict",),
+        ),
         Step("plant district", lambda c: c.autopostback("ddlPDistrict", "25")),
         Step(
             "add plant",
-            lambda c: c.click("BtnPAdd", txtPFlat="12", txtPBuilding="Rose Apartments",
-                              txtPVillageTown="Thanjavur", txtPRoadStreetLane="Gandhi Road",
-                              txtPCity="Thanjavur", txtPpin="613001"),
+            lambda c: c.click(
+                "BtnPAdd",
+                txtPFlat="12",
+                txtPBuilding="Rose Apartments",
+                txtPVillageTown="Thanjavur",
+                txtPRoadStreetLane="Gandhi Road",
+                txtPCity="Thanjavur",
+                txtPpin="613001",
+            ),
             ids=("gvPlant",),
         ),
         Step("office state", lambda c: c.autopostback("ddlstate", "33")),
         Step("office district", lambda c: c.autopostback("ddlDistrict", "25")),
-        Step("major activity", lambda c: c.autopostback("rdbCatgg", "2"),
-             ids=("rdbSubCategg_0", "rdbSubCategg_1")),
+        Step(
+            "major activity",
+            lambda c: c.autopostback("rdbCatgg", "2"),
+            ids=("rdbSubCategg_0", "rdbSubCategg_1"),
+        ),
         Step("under services", lambda c: c.autopostback("rdbSubCategg", "2")),
         Step("nic category", lambda c: c.autopostback("rdbCatggMultiple", "3")),
         Step("nic 2", lambda c: c.autopostback("ddl2NicCode", "47")),

@@ -77,10 +77,24 @@ def test_unknown_option_portal_is_an_error() -> None:
 
 def test_outbox_json_and_phone_page() -> None:
     with start_simulators() as sims:
-        sims.outbox.send(channel="sms", to="9876543210", sender="UDYAM", portal="udyam",
-                         kind="final_otp", text="123456 is your OTP", code="123456")
-        sims.outbox.send(channel="email", to="a@example.com", sender="eMudhra",
-                         portal="emudhra", kind="email_otp", text="Code 4321", code="4321")
+        sims.outbox.send(
+            channel="sms",
+            to="9876543210",
+            sender="UDYAM",
+            portal="udyam",
+            kind="final_otp",
+            text="123456 is your OTP",
+            code="123456",
+        )
+        sims.outbox.send(
+            channel="email",
+            to="a@example.com",
+            sender="eMudhra",
+            portal="emudhra",
+            kind="email_otp",
+            text="Code 4321",
+            code="4321",
+        )
         control = sims.urls["control"]
         status, body = _get(control + "/outbox.json?to=9876543210")
         messages = json.loads(body)
@@ -109,7 +123,9 @@ def test_faults_endpoint_sets_lists_and_clears() -> None:
 def test_options_endpoint_configures_a_portal() -> None:
     with start_simulators(options={"udyam": {"otp_digits": 6}}) as sims:
         url = sims.urls["control"] + "/options"
-        status, _ = _send(url, "POST", {"udyam": {"layout": "old", "captcha_length": 5}})
+        status, _ = _send(
+            url, "POST", {"udyam": {"layout": "old", "captcha_length": 5}}
+        )
         assert status == 200
         udyam = sims.portals["udyam"]
         assert udyam.layout == "old" and udyam.captcha_length == 5
@@ -134,7 +150,7 @@ def test_simulate_command_parses_faults_and_serves_until_stopped(
 
     assert simulate.parse_fault("wrong_otp:mobile=9876543210,times=1") == (
         "wrong_otp",
-        {"mobile": 9876543210, "times": 1},
+        {"mobile": "9876543210", "times": 1},
     )
     with pytest.raises(ValueError, match="unknown fault"):
         simulate.parse_fault("nope")
@@ -145,8 +161,12 @@ def test_simulate_command_parses_faults_and_serves_until_stopped(
     runner = threading.Thread(target=lambda: simulate.run(args, stop))
     runner.start()
     deadline = time.monotonic() + 5
-    while "Ctrl+C" not in capsys.readouterr().out and time.monotonic() < deadline:
+    output = ""
+    while "Ctrl+C" not in output and time.monotonic() < deadline:
         time.sleep(0.05)
+        output += capsys.readouterr().out
     stop.set()
     runner.join(5)
     assert not runner.is_alive()
+    assert "/UdyamRegistration.aspx" in output and "/phone" in output
+    assert "faults on: slow_loader" in output

@@ -1,4 +1,4 @@
-"""The simulated Udyam portal over plain HTTP: the whole sequence, ASP.NET checks, faults."""
+"""The simulated Udyam portal over plain HTTP: the sequence, ASP.NET checks, faults."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
-from desktop_app.simulators.server import SimulatorSet, start_simulators
-from desktop_app.simulators.udyam import NAME
-
 from _udyam_client import (
     AADHAAR,
     MOBILE,
@@ -21,6 +17,9 @@ from _udyam_client import (
     registration_steps,
     walk,
 )
+
+from desktop_app.simulators.server import SimulatorSet, start_simulators
+from desktop_app.simulators.udyam import NAME
 
 URN_RE = re.compile(r"UDYAM-[A-Z]{2}-\d{2}-\d{7}")
 
@@ -49,17 +48,26 @@ def test_whole_registration_issues_one_urn(layout: str) -> None:
 
         urn = URN_RE.search(page.text("lblmsg"))
         assert urn is not None and urn.group() == "UDYAM-TN-25-0000001"
-        assert f"alert(" in page.html and urn.group() in page.html.split("<script>")[1]
+        assert "alert(" in page.html and urn.group() in page.html.split("<script>")[1]
         assert sims.portals["udyam"].urns_issued == 1
 
 
-def test_page_title_accessibility_toolbar_and_bilingual_labels(client: UdyamClient) -> None:
+def test_page_title_accessibility_toolbar_and_bilingual_labels(
+    client: UdyamClient,
+) -> None:
     page = client.get()
-    assert "UDYAM REGISTRATION FORM - For New Enterprise who are not Registered yet as MSME" in (
-        page.html
-    )
-    for toolbar_id in ("btn-s9", "btn-s13", "btn-s12", "btn-s10", "btn-df", "btn-s11",
-                       "dark-btn", "checkbox"):
+    title = "UDYAM REGISTRATION FORM - For New Enterprise who are not Registered yet"
+    assert f"<title>{title} as MSME</title>" in page.html
+    for toolbar_id in (
+        "btn-s9",
+        "btn-s13",
+        "btn-s12",
+        "btn-s10",
+        "btn-df",
+        "btn-s11",
+        "dark-btn",
+        "checkbox",
+    ):
         assert toolbar_id in page.ids
     assert "1. Aadhaar Number/ आधार संख्या" in page.html
     for hidden in ("__VIEWSTATE", "__EVENTVALIDATION", "__VIEWSTATEGENERATOR"):
@@ -81,25 +89,43 @@ def test_option_texts_and_values(client: UdyamClient) -> None:
 def test_org_type_values_are_not_in_display_order(client: UdyamClient) -> None:
     page = walk(client, until="aadhaar otp")
     assert page.option_values("ddlTypeofOrg") == [
-        "0", "1", "2", "3", "4", "5", "6", "7", "9", "10", "11", "8"
+        "0",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "9",
+        "10",
+        "11",
+        "8",
     ]
-    assert dict(page.options[NAME + "ddlTypeofOrg"])["9"].startswith("8. Limited Liability")
+    assert dict(page.options[NAME + "ddlTypeofOrg"])["9"].startswith(
+        "8. Limited Liability"
+    )
 
 
 def test_nic_cascade_texts(client: UdyamClient) -> None:
     walk(client, until="nic 5")
     page = client.page
     assert page is not None
-    assert ("47", "47-Retail trade, except of motor vehicles and motorcycles") in page.options[
-        NAME + "ddl2NicCode"
-    ]
+    assert (
+        "47",
+        "47-Retail trade, except of motor vehicles and motorcycles",
+    ) in page.options[NAME + "ddl2NicCode"]
     assert "47211" in page.option_values("ddl5NicCode")
 
 
 def test_consent_unticked_is_refused(client: UdyamClient) -> None:
     client.get()
-    page = client.click("btnValidateAadhaar", txtadharno=AADHAAR, txtownername="Asha",
-                        chkDecarationA=None)
+    page = client.click(
+        "btnValidateAadhaar",
+        txtadharno=AADHAAR,
+        txtownername="Asha",
+        chkDecarationA=None,
+    )
     assert not page.has("txtOtp1")
     assert "consent" in page.text("lblmsg")
 
@@ -124,29 +150,57 @@ def test_unknown_linked_mobile_goes_to_masked_aadhaar_key() -> None:
 
 def test_main_form_server_side_checks(client: UdyamClient) -> None:
     walk(client, until="investment")
-    page = client.click("btnsubmit", txtmobile="12345", txtemail="nope", txtOffPin="012345",
-                        txtifsccode="SBIN1234567", txtNoofpersonMale="2",
-                        txttotalemp="9")
-    for field in ("txtmobile", "txtemail", "txtOffPin", "txtifsccode", "txttotalemp",
-                  "txtenterprisename", "btnAddMore", "BtnPAdd", "chkDeclaration"):
+    page = client.click(
+        "btnsubmit",
+        txtmobile="12345",
+        txtemail="nope",
+        txtOffPin="012345",
+        txtifsccode="SBIN1234567",
+        txtNoofpersonMale="2",
+        txttotalemp="9",
+    )
+    for field in (
+        "txtmobile",
+        "txtemail",
+        "txtOffPin",
+        "txtifsccode",
+        "txttotalemp",
+        "txtenterprisename",
+        "btnAddMore",
+        "BtnPAdd",
+        "chkDeclaration",
+    ):
         assert page.has(f"rfv_{field}"), field
     assert not page.has("txtOtp")
 
 
-def test_final_otp_and_captcha_messages(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_final_otp_and_captcha_messages(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     walk(client, until="submit")
-    page = client.click("btn_finalsubmit", txtOtp=sims.outbox.latest(MOBILE, "final_otp").code,
-                        txtCaptcha="WRONG1")
+    page = client.click(
+        "btn_finalsubmit",
+        txtOtp=sims.outbox.latest(MOBILE, "final_otp").code,
+        txtCaptcha="WRONG1",
+    )
     assert page.text("lblCaptcha") == "Incorrect verification code"
-    page = client.click("btn_finalsubmit", txtOtp="000000", txtCaptcha=captcha_of(client))
+    page = client.click(
+        "btn_finalsubmit", txtOtp="000000", txtCaptcha=captcha_of(client)
+    )
     assert page.text("lblMssgg") == "Your OTP Number is Wrong."
     assert sims.portals["udyam"].urns_issued == 0
 
 
-def test_captcha_is_a_session_bound_png(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_captcha_is_a_session_bound_png(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     walk(client, until="submit")
-    src = re.search(r'id="ctl00_ContentPlaceHolder1_imgCaptcha" src="([^"]+)"', client.page.html)
-    assert src is not None and src.group(1).startswith("/Captcha/CaptchaControl.aspx?id=")
+    src = re.search(
+        r'id="ctl00_ContentPlaceHolder1_imgCaptcha" src="([^"]+)"', client.page.html
+    )
+    assert src is not None and src.group(1).startswith(
+        "/Captcha/CaptchaControl.aspx?id="
+    )
     url = sims.urls["udyam"] + src.group(1).replace("&amp;", "&")
     with client.opener.open(url) as response:
         png = response.read()
@@ -157,7 +211,11 @@ def test_captcha_is_a_session_bound_png(sims: SimulatorSet, client: UdyamClient)
         stranger.opener.open(url)
     before = captcha_of(client)
     client.click("ImgRefresh")
-    assert captcha_of(client) != before or True  # a refresh draws a new text
+    refreshed = {captcha_of(client)}
+    for _ in range(3):  # 32**6 texts: a repeat three times running is no accident
+        client.click("ImgRefresh")
+        refreshed.add(captcha_of(client))
+    assert refreshed - {before}
     assert client.page.has("imgCaptcha")
 
 
@@ -201,10 +259,14 @@ def test_unlisted_option_value_is_refused(client: UdyamClient) -> None:
     assert page.status == 500 and "Invalid postback" in page.html
 
 
-def test_button_not_on_page_raises_no_event(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_button_not_on_page_raises_no_event(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     client.get()
     page = client.click("btnsubmit")  # ASP.NET ignores names of controls not rendered
-    assert page.status == 200 and page.has("btnValidateAadhaar") and not page.has("txtOtp")
+    assert (
+        page.status == 200 and page.has("btnValidateAadhaar") and not page.has("txtOtp")
+    )
     assert sims.outbox.messages() == []
 
 
@@ -230,11 +292,21 @@ def test_completed_pan_and_aadhaar_are_then_registered(sims: SimulatorSet) -> No
     third = UdyamClient(sims)
     third.get()
     third.click("btnValidateAadhaar", txtadharno=other_aadhaar, txtownername="B")
-    third.click("btnValidate", txtOtp1=sims.outbox.latest("9123456780", "aadhaar_otp").code)
+    third.click(
+        "btnValidate", txtOtp1=sims.outbox.latest("9123456780", "aadhaar_otp").code
+    )
     third.autopostback("ddlTypeofOrg", "1")
-    page = third.click("btnValidatePan", txtPan=PAN, txtPanName="ASHA VERMA",
-                       txtdob="01/02/1985", chkDecarationP="on")
-    assert page.text("lblPanError") == "Udyam Registration has already done through this PAN"
+    page = third.click(
+        "btnValidatePan",
+        txtPan=PAN,
+        txtPanName="ASHA VERMA",
+        txtdob="01/02/1985",
+        chkDecarationP="on",
+    )
+    assert (
+        page.text("lblPanError")
+        == "Udyam Registration has already done through this PAN"
+    )
 
 
 def test_urn_issued_once_even_if_final_submit_is_replayed(
@@ -273,15 +345,23 @@ def _set(sims: SimulatorSet, name: str, **params: object) -> None:
     sims.faults.set(name, **params)
 
 
-def test_fault_wrong_otp_first_time_for_a_mobile(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_fault_wrong_otp_first_time_for_a_mobile(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     _set(sims, "wrong_otp", mobile=MOBILE, times=1)
     walk(client, until="aadhaar")
     code = sims.outbox.latest(MOBILE, "aadhaar_otp").code
-    assert client.click("btnValidate", txtOtp1=code).text("lblOtp1").startswith("Incorrect")
+    assert (
+        client.click("btnValidate", txtOtp1=code)
+        .text("lblOtp1")
+        .startswith("Incorrect")
+    )
     assert client.click("btnValidate", txtOtp1=code).has("txtPan")
 
 
-def test_fault_wrong_otp_other_mobile_untouched(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_fault_wrong_otp_other_mobile_untouched(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     _set(sims, "wrong_otp", mobile="9000000000")
     walk(client, until="aadhaar otp")
     assert sims.faults.get("wrong_otp") is not None
@@ -312,52 +392,88 @@ def test_fault_wrong_captcha_once(sims: SimulatorSet, client: UdyamClient) -> No
     [
         ("pan_invalid", {}, "PAN is not valid"),
         ("pan_daily_limit", {}, "You can not verify PAN more than 5 times in a day."),
-        ("already_registered", {"pan": PAN},
-         "Udyam Registration has already done through this PAN"),
+        (
+            "already_registered",
+            {"pan": PAN},
+            "Udyam Registration has already done through this PAN",
+        ),
         ("name_mismatch", {"accept": "ASHA  VERMA"}, "PAN name does not match"),
     ],
 )
-def test_pan_faults(sims: SimulatorSet, client: UdyamClient, fault: str, params: dict,
-                    message: str) -> None:
+def test_pan_faults(
+    sims: SimulatorSet, client: UdyamClient, fault: str, params: dict, message: str
+) -> None:
     _set(sims, fault, **params)
     page = walk(client, until="org type")
-    page = client.click("btnValidatePan", txtPan=PAN, txtPanName="ASHA VERMA",
-                        txtdob="01/02/1985", chkDecarationP="on")
+    page = client.click(
+        "btnValidatePan",
+        txtPan=PAN,
+        txtPanName="ASHA VERMA",
+        txtdob="01/02/1985",
+        chkDecarationP="on",
+    )
     assert page.text("lblPanError") == message
     assert not page.has("btnGetPanData")
 
 
-def test_name_mismatch_accepts_the_exact_name(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_name_mismatch_accepts_the_exact_name(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     _set(sims, "name_mismatch", accept="ASHA KUMARI VERMA")
     walk(client, until="org type")
-    page = client.click("btnValidatePan", txtPan=PAN, txtPanName="ASHA KUMARI VERMA",
-                        txtdob="01/02/1985", chkDecarationP="on")
+    page = client.click(
+        "btnValidatePan",
+        txtPan=PAN,
+        txtPanName="ASHA KUMARI VERMA",
+        txtdob="01/02/1985",
+        chkDecarationP="on",
+    )
     assert page.has("btnGetPanData")
 
 
-def test_already_registered_aadhaar_fault(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_already_registered_aadhaar_fault(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     _set(sims, "already_registered", aadhaar_last4=AADHAAR[-4:])
     client.get()
     page = client.click("btnValidateAadhaar", txtadharno=AADHAAR, txtownername="Asha")
     assert "already done" in page.text("lblmsg") and not page.has("txtOtp1")
 
 
-def test_pan_daily_limit_counts_per_pan_per_day(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_pan_daily_limit_counts_per_pan_per_day(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     sims.portals["udyam"].configure(pan_daily_limit=2, day="2026-01-05")
     walk(client, until="org type")
-    wrong_type = {"txtPan": "AAACB1234C", "txtPanName": "X", "txtdob": "01/01/2000",
-                  "chkDecarationP": "on"}  # a company PAN for a proprietor: refused
-    messages = [client.click("btnValidatePan", **wrong_type).text("lblPanError")
-                for _ in range(3)]
-    assert messages == ["PAN is not valid", "PAN is not valid",
-                        "You can not verify PAN more than 5 times in a day."]
+    wrong_type = {
+        "txtPan": "AAACB1234C",
+        "txtPanName": "X",
+        "txtdob": "01/01/2000",
+        "chkDecarationP": "on",
+    }  # a company PAN for a proprietor: refused
+    messages = [
+        client.click("btnValidatePan", **wrong_type).text("lblPanError")
+        for _ in range(3)
+    ]
+    assert messages == [
+        "PAN is not valid",
+        "PAN is not valid",
+        "You can not verify PAN more than 5 times in a day.",
+    ]
     sims.portals["udyam"].configure(day="2026-01-06")
-    page = client.click("btnValidatePan", txtPan=PAN, txtPanName="ASHA VERMA",
-                        txtdob="01/02/1985", chkDecarationP="on")
+    page = client.click(
+        "btnValidatePan",
+        txtPan=PAN,
+        txtPanName="ASHA VERMA",
+        txtdob="01/02/1985",
+        chkDecarationP="on",
+    )
     assert page.has("btnGetPanData")
 
 
-def test_fault_empty_cascade_fills_on_reselect(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_fault_empty_cascade_fills_on_reselect(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     walk(client, until="unit")
     _set(sims, "empty_cascade")
     page = client.autopostback("ddlPState", "33")
@@ -367,7 +483,9 @@ def test_fault_empty_cascade_fills_on_reselect(sims: SimulatorSet, client: Udyam
     assert "25" in page.option_values("ddlPDistrict")
 
 
-def test_fault_slow_loader_delays_the_postback(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_fault_slow_loader_delays_the_postback(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     client.get()
     _set(sims, "slow_loader", ms=600)
     started = time.monotonic()
@@ -375,7 +493,9 @@ def test_fault_slow_loader_delays_the_postback(sims: SimulatorSet, client: Udyam
     assert time.monotonic() - started >= 0.6
 
 
-def test_fault_click_overlay_shows_once(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_fault_click_overlay_shows_once(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     _set(sims, "click_overlay")
     assert client.get().has("sim-click-overlay") is False  # not a ctl00 id
     assert 'id="sim-click-overlay"' in client.page.html
@@ -383,7 +503,9 @@ def test_fault_click_overlay_shows_once(sims: SimulatorSet, client: UdyamClient)
     assert 'id="sim-click-overlay"' not in client.page.html
 
 
-def test_fault_lossy_typing_adds_the_key_handler(sims: SimulatorSet, client: UdyamClient) -> None:
+def test_fault_lossy_typing_adds_the_key_handler(
+    sims: SimulatorSet, client: UdyamClient
+) -> None:
     assert "performance.now()" not in client.get().html
     _set(sims, "lossy_typing", min_interval_ms=80)
     html = client.get().html
