@@ -33,9 +33,11 @@ def _command_modules() -> list[ModuleType]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="desktop-app",
-        description="Filing Desk: eMudhra DSC and Udyam filings with the operator in the loop.",
+        description="Filing Desk: eMudhra DSC and Udyam filings, operator in the loop.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -44,11 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: {default_data_dir()})",
     )
     parser.add_argument(
-        "-v", "--verbose", action="store_true", help="show debug messages on the terminal"
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show debug messages on the terminal",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
-        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        sub = subparsers.add_parser(
+            module.NAME, help=module.HELP, description=module.HELP
+        )
         module.configure(sub)
         sub.set_defaults(handler=module.run)
     return parser

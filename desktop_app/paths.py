@@ -11,7 +11,7 @@ from desktop_app import APP_SLUG
 
 
 def default_data_dir() -> Path:
-    """The per-user data folder (``%LOCALAPPDATA%`` on Windows), never the install folder."""
+    """The per-user data folder (``%LOCALAPPDATA%`` on Windows), never the program's."""
     return Path(platformdirs.user_data_dir(APP_SLUG, appauthor=False))
 
 
@@ -51,7 +51,7 @@ class DataDir:
 
     @property
     def browser_cache(self) -> Path:
-        """App-owned copies of chromedriver (undetected-chromedriver patches its copy)."""
+        """App-owned chromedriver copies (undetected-chromedriver patches its copy)."""
         return self.root / "browser"
 
     @property

@@ -65,6 +65,7 @@ _UNUSED_QT = [
     "QtBluetooth",
     "QtCharts",
     "QtConcurrent",
+    "QtDBus",
     "QtDataVisualization",
     "QtDesigner",
     "QtGraphs",
@@ -74,6 +75,7 @@ _UNUSED_QT = [
     "QtLocation",
     "QtMultimedia",
     "QtMultimediaWidgets",
+    "QtNetwork",
     "QtNetworkAuth",
     "QtNfc",
     "QtOpenGL",
@@ -111,21 +113,69 @@ _UNUSED_QT = [
 EXCLUDED_QT_MODULES = tuple(f"PySide6.{name}" for name in _UNUSED_QT)
 
 # Bundle paths (as PyInstaller names them, with "/") that are dropped after analysis.
+# PySide6 keeps Qt under PySide6/Qt/ on Linux and macOS but directly under PySide6/
+# on Windows; paths are compared in the Windows form (see _qt_relative).
 _DROPPED_PREFIXES = (
     # Qt's own translations: the app is in English only, so none is shipped.
-    "PySide6/Qt/translations/",
+    "PySide6/translations/",
     # QML and Qt Quick support that a widgets app never loads.
-    "PySide6/Qt/qml/",
-    "PySide6/Qt/plugins/qmltooling/",
-    "PySide6/Qt/plugins/qmllint/",
-    "PySide6/Qt/plugins/designer/",
-    # The GTK theme pulls in all of GTK; Fusion is used everywhere.
-    "PySide6/Qt/plugins/platformthemes/libqgtk3",
-    # SQL drivers, network information and TLS backends: the app uses none of them
-    # (Chrome does the portals' networking; the simulators are plain Python).
-    "PySide6/Qt/plugins/sqldrivers/",
-    "PySide6/Qt/plugins/networkinformation/",
-    "PySide6/Qt/plugins/tls/",
+    "PySide6/qml/",
+    "PySide6/plugins/qmltooling/",
+    "PySide6/plugins/designer/",
+    # The GTK theme pulls in all of GTK; the window uses the Fusion style anyway.
+    "PySide6/plugins/platformthemes/libqgtk3",
+    # Embedded-device and remote display back ends (framebuffer, EGLFS, VNC, evdev
+    # input): a desktop needs xcb, wayland or windows, and offscreen for the checks.
+    "PySide6/plugins/platforms/libqeglfs",
+    "PySide6/plugins/platforms/libqlinuxfb",
+    "PySide6/plugins/platforms/libqminimalegl",
+    "PySide6/plugins/platforms/libqvnc",
+    "PySide6/plugins/platforms/libqvkkhrdisplay",
+    "PySide6/plugins/egldeviceintegrations/",
+    "PySide6/plugins/generic/",
+    # SQL drivers, network information and TLS back ends: none is used (Chrome does
+    # the portals' networking; the simulators are plain Python).
+    "PySide6/plugins/sqldrivers/",
+    "PySide6/plugins/networkinformation/",
+    "PySide6/plugins/tls/",
+)
+# Shared libraries only the dropped plugins above link to (found with ldd on a
+# Debian build). They are matched by file name wherever PyInstaller put them; the
+# frozen-build test checks with ldd that nothing left in the bundle needs them.
+DROPPED_LIBRARIES = (
+    "libQt6EglFSDeviceIntegration.so",
+    "libQt6EglFsKmsSupport.so",
+    "libgtk-3.so",
+    "libgdk-3.so",
+    "libgdk_pixbuf-2.0.so",
+    "libatk-1.0.so",
+    "libatk-bridge-2.0.so",
+    "libatspi.so",
+    "libcairo-gobject.so",
+    "libcairo.so",
+    "libpango-1.0.so",
+    "libpangocairo-1.0.so",
+    "libpangoft2-1.0.so",
+    "libepoxy.so",
+    "libpixman-1.so",
+    "libthai.so",
+    "libdatrie.so",
+    "libfribidi.so",
+    "libharfbuzz.so",
+    "libgraphite2.so",
+    "libjpeg.so",
+    "libXcomposite.so",
+    "libXcursor.so",
+    "libXdamage.so",
+    "libXext.so",
+    "libXfixes.so",
+    "libXi.so",
+    "libXinerama.so",
+    "libXrandr.so",
+    "libXrender.so",
+    # Windows: the software OpenGL fallback (about 20 MB) is for Qt Quick and
+    # OpenGL widgets, which the app does not use.
+    "opengl32sw.dll",
 )
 # selenium ships Selenium Manager for every platform; each bundle keeps its own.
 _SELENIUM_MANAGER_DIR = "selenium/webdriver/common/"
@@ -259,10 +309,20 @@ def selenium_manager_platform(
     return "linux-arm64" if machine in ("aarch64", "arm64") else "linux-x86_64"
 
 
+def _qt_relative(path: str) -> str:
+    """``PySide6/Qt/plugins/x`` -> ``PySide6/plugins/x`` (the Windows wheel layout)."""
+    if path.startswith("PySide6/Qt/"):
+        return "PySide6/" + path[len("PySide6/Qt/") :]
+    return path
+
+
 def is_unwanted(bundle_path: str, manager_platform: str | None = None) -> bool:
     """Whether a collected file (its path inside the bundle) should be dropped."""
-    path = bundle_path.replace("\\", "/")
+    path = _qt_relative(bundle_path.replace("\\", "/"))
     if path.startswith(_DROPPED_PREFIXES):
+        return True
+    name = path.rsplit("/", 1)[-1]
+    if name.startswith(DROPPED_LIBRARIES):
         return True
     if path.startswith(_SELENIUM_MANAGER_DIR):
         folder = path[len(_SELENIUM_MANAGER_DIR) :].split("/", 1)[0]

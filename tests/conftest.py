@@ -129,4 +129,6 @@ def no_leaked_threads_or_browsers():
     leaked_threads = new_threads()
     leaked_browsers = new_browsers()
     assert not leaked_threads, f"test left threads running: {leaked_threads}"
-    assert not leaked_browsers, f"test left browser processes running: {leaked_browsers}"
+    assert not leaked_browsers, (
+        f"test left browser processes running: {leaked_browsers}"
+    )

@@ -32,7 +32,8 @@ def test_core_imports_no_qt():
         "import importlib, sys\n"
         f"for name in {_core_modules()!r}:\n"
         "    importlib.import_module(name)\n"
-        "leaked = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken')))\n"
+        "qt = ('PySide6', 'shiboken')\n"
+        "leaked = sorted(m for m in sys.modules if m.startswith(qt))\n"
         "print(','.join(leaked))\n"
     )
     result = subprocess.run(

@@ -71,8 +71,8 @@ def _aadhaar_validator(value: Any) -> AadhaarNumber:
     return _to_aadhaar(value)
 
 
-# Serialises masked: anything dumped to JSON (store rows, exports, logs) never carries the
-# digits. The store keeps the digits in its vault and puts them back on load.
+# Serialises masked: anything dumped to JSON (store rows, exports, logs) never
+# carries the digits. The store keeps the digits in its vault and puts them back on load.
 Aadhaar = Annotated[
     AadhaarNumber,
     PlainSerializer(lambda value: value.masked, return_type=str),
@@ -105,7 +105,7 @@ class CertificateType(enum.StrEnum):
 
 
 class OrgType(enum.StrEnum):
-    """Udyam "Type of Organisation"; :attr:`portal_value` is the option value on the site."""
+    """Udyam "Type of Organisation"; :attr:`portal_value` is the site's option value."""
 
     PROPRIETARY = "proprietary"
     HUF = "huf"
@@ -125,7 +125,7 @@ class OrgType(enum.StrEnum):
 
     @property
     def pan_holder_types(self) -> str:
-        """PAN 4th letters that fit this organisation type (IDENTIFIERS.md section 1)."""
+        """PAN 4th letters that fit this organisation type (IDENTIFIERS.md s.1)."""
         return _ORG_PAN_TYPES[self]
 
 
@@ -277,7 +277,9 @@ class DscRequest(_Model):
     validity_years: int = Field(default=2, ge=1, le=3)
     username: str = ""
     pin: str = Field(default="", pattern=r"^(\d{6})?$")
-    pin_generated: bool = False  # True when the app chose the PIN; report it to the operator
+    pin_generated: bool = (
+        False  # True when the app chose the PIN; report it to the operator
+    )
     pan_copy: Path | None = None
     address_proof: Path | None = None
     photo: Path | None = None
@@ -345,4 +347,6 @@ class Applicant(_Model):
         return self.person.aadhaar.masked
 
     def can_file(self, service: Service) -> bool:
-        return service in self.services and bool(self.consent and self.consent.covers(service))
+        return service in self.services and bool(
+            self.consent and self.consent.covers(service)
+        )

@@ -68,12 +68,12 @@ def applicant_facts(applicant: Applicant) -> list[tuple[str, str]]:
     if applicant.consent is not None:
         consent = applicant.consent
         facts.append(
-            (
-                "Consent",
-                f"{consent.given_at:%d %b %Y %H:%M} by {consent.given_by} for "
-                + ", ".join(sorted(s.label for s in consent.services)),
-            )
+            ("Consent", f"{consent.given_at:%d %b %Y %H:%M}, {consent.given_by}")
         )
+        missing = applicant.services - consent.services
+        if missing:
+            labels = ", ".join(sorted(s.label for s in missing))
+            facts.append(("No consent for", labels))
     else:
         facts.append(("Consent", "not recorded"))
     if applicant.udyam is not None:

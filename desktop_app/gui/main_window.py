@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         widths = {
             Column.REF: 90,
             Column.NAME: 180,
-            Column.AADHAAR: 110,
+            Column.AADHAAR: 125,
             Column.PAN: 100,
             Column.SERVICE: 135,
             Column.STATUS: 135,

@@ -57,8 +57,12 @@ class Request:
 
     @classmethod
     def from_environ(cls, environ: dict[str, Any]) -> Request:
-        query = _first_values(parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        cookies = {k: v.value for k, v in SimpleCookie(environ.get("HTTP_COOKIE", "")).items()}
+        query = _first_values(
+            parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        )
+        cookies = {
+            k: v.value for k, v in SimpleCookie(environ.get("HTTP_COOKIE", "")).items()
+        }
         headers = {
             key[5:].replace("_", "-").lower(): value
             for key, value in environ.items()
@@ -85,7 +89,9 @@ def _first_values(parsed: dict[str, list[str]]) -> dict[str, str]:
     return {key: values[0] for key, values in parsed.items()}
 
 
-def _read_body(environ: dict[str, Any]) -> tuple[dict[str, str], dict[str, UploadedFile]]:
+def _read_body(
+    environ: dict[str, Any],
+) -> tuple[dict[str, str], dict[str, UploadedFile]]:
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -101,7 +107,9 @@ def _read_body(environ: dict[str, Any]) -> tuple[dict[str, str], dict[str, Uploa
             data = json.loads(body or b"{}")
         except ValueError:
             return {}, {}
-        return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}, {}
+        return {k: str(v) for k, v in data.items()} if isinstance(
+            data, dict
+        ) else {}, {}
     text = body.decode("utf-8", errors="replace")
     return _first_values(parse_qs(text, keep_blank_values=True)), {}
 
@@ -109,7 +117,7 @@ def _read_body(environ: dict[str, Any]) -> tuple[dict[str, str], dict[str, Uploa
 def _parse_multipart(
     body: bytes, content_type: str
 ) -> tuple[dict[str, str], dict[str, UploadedFile]]:
-    # The cgi module is gone in 3.13; the email parser reads multipart bodies just as well.
+    # The cgi module is gone in 3.13; the email parser reads multipart bodies as well.
     message = BytesParser(policy=HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body
     )
@@ -177,7 +185,7 @@ class Session(dict[str, Any]):
 
 
 class SessionStore:
-    """Sessions by cookie; thread-safe, because the server handles requests in threads."""
+    """Sessions by cookie; thread-safe, as the server handles requests in threads."""
 
     def __init__(self, cookie_name: str) -> None:
         self.cookie_name = cookie_name
@@ -236,13 +244,27 @@ class Outbox:
         self._changed = threading.Condition()
 
     def send(
-        self, *, channel: str, to: str, sender: str, portal: str, kind: str, text: str,
+        self,
+        *,
+        channel: str,
+        to: str,
+        sender: str,
+        portal: str,
+        kind: str,
+        text: str,
         code: str = "",
     ) -> Message:
         with self._changed:
             message = Message(
-                len(self._messages) + 1, channel, to.lower(), sender, portal, kind, text,
-                code, time.time(),
+                len(self._messages) + 1,
+                channel,
+                to.lower(),
+                sender,
+                portal,
+                kind,
+                text,
+                code,
+                time.time(),
             )
             self._messages.append(message)
             self._changed.notify_all()
@@ -252,7 +274,8 @@ class Outbox:
     def messages(self, to: str | None = None, after: int = 0) -> list[Message]:
         with self._changed:
             return [
-                m for m in self._messages
+                m
+                for m in self._messages
                 if m.seq > after and (to is None or m.to == to.lower())
             ]
 
@@ -325,7 +348,9 @@ class Faults:
 
     def set(self, name: str, **params: Any) -> None:
         if name not in FAULT_NAMES:
-            raise ValueError(f"unknown fault {name!r}; known: {', '.join(sorted(FAULT_NAMES))}")
+            raise ValueError(
+                f"unknown fault {name!r}; known: {', '.join(sorted(FAULT_NAMES))}"
+            )
         with self._lock:
             self._active[name] = dict(params)
 
@@ -375,7 +400,7 @@ class Faults:
 
 
 class SimContext:
-    """What every portal shares: the phone/mailbox, faults and each portal's base URL."""
+    """What every portal shares: phone and mailbox, faults and each portal's URL."""
 
     def __init__(self, faults: Faults | None = None, seed: int | None = None) -> None:
         self.outbox = Outbox()
@@ -446,7 +471,10 @@ class PortalApp:
     ) -> Iterable[bytes]:
         request = Request.from_environ(environ)
         response, session = self._dispatch(request)
-        headers = [("Content-Type", response.content_type), ("Cache-Control", "no-store")]
+        headers = [
+            ("Content-Type", response.content_type),
+            ("Cache-Control", "no-store"),
+        ]
         headers += response.headers
         if session is not None:
             headers.append(self.sessions.cookie_header(session))

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from desktop_app.core.identifiers import verhoeff_check
 from desktop_app.core.models import OrgType
 from desktop_app.simulators import captcha, india
 from desktop_app.simulators.base import (
@@ -353,7 +354,7 @@ class UdyamPortal(PortalApp):
 
     def _on_btnValidateAadhaar(self, app: Application) -> None:
         digits = re.sub(r"\D", "", app.value("txtadharno"))
-        if len(digits) != 12 or digits[0] in "01" or not _verhoeff_ok(digits):
+        if len(digits) != 12 or digits[0] in "01" or not verhoeff_check(digits):
             app.messages["lblmsg"] = ("Please enter valid Aadhaar Number.", False)
             return
         if not app.value("txtownername"):
@@ -873,37 +874,6 @@ def _nic_code(code: str) -> india.NicCode | None:
 
 def _digest(digits: str) -> str:
     return hashlib.sha256(digits.encode()).hexdigest()
-
-
-_VERHOEFF_D = [
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
-    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
-    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-]
-_VERHOEFF_P = [
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
-    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
-    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-]
-
-
-def _verhoeff_ok(digits: str) -> bool:
-    check = 0
-    for position, char in enumerate(reversed(digits)):
-        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][int(char)]]
-    return check == 0
 
 
 # ------------------------------------------------------------------ the page HTML

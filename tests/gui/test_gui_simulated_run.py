@@ -37,6 +37,7 @@ def _wrong(code: str) -> str:
 def test_window_files_on_the_simulators_with_a_wrong_then_right_otp(
     window_env, qtbot
 ) -> None:
+    from desktop_app.commands.run import _simulator_captcha
     from desktop_app.core.importer import read_file
     from desktop_app.gui.app import link_demo_mobiles
     from desktop_app.paths import resource_path
@@ -58,18 +59,24 @@ def test_window_files_on_the_simulators_with_a_wrong_then_right_otp(
             k: v for k, v in sims.urls.items() if k != "control"
         }
         attempts: list[int] = []
+        solve_captcha = _simulator_captcha(sims)
 
         def on_shown(prompt) -> None:
             request = prompt.request
-            attempts.append(request.attempt)
+            if request.kind.is_otp:
+                attempts.append(request.attempt)
             dialog = window.prompts.dialog
             if request.kind.is_otp:
                 message = sims.outbox.latest(request.mobile or request.email)
                 code = message.code if message else "000000"
                 text = _wrong(code) if len(attempts) == 1 else code
                 QTimer.singleShot(50, lambda: _submit(dialog, text))
+            elif request.kind == "captcha":
+                # The simulator knows the captcha it drew (the run command's helper).
+                text = solve_captcha(request) or "unknown"
+                QTimer.singleShot(50, lambda: _type_captcha(dialog, text))
             else:
-                QTimer.singleShot(50, dialog.skip_button.click)
+                QTimer.singleShot(50, dialog.answer_button.click)
 
         window.prompts.prompt_shown.connect(on_shown)
         with qtbot.waitSignal(window.filing_finished, timeout=180_000) as finished:
@@ -81,4 +88,9 @@ def test_window_files_on_the_simulators_with_a_wrong_then_right_otp(
 
 def _submit(dialog, text: str) -> None:
     dialog.otp_edit.setText(text)
+    dialog.answer_button.click()
+
+
+def _type_captcha(dialog, text: str) -> None:
+    dialog.text_edit.setText(text)
     dialog.answer_button.click()
