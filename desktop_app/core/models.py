@@ -72,7 +72,7 @@ def _aadhaar_validator(value: Any) -> AadhaarNumber:
 
 
 # Serialises masked: anything dumped to JSON (store rows, exports, logs) never
-# carries the digits. The store keeps the digits in its vault and puts them back on load.
+# carries the digits. The store keeps the digits in its vault, puts them back on load.
 Aadhaar = Annotated[
     AadhaarNumber,
     PlainSerializer(lambda value: value.masked, return_type=str),
