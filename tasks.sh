@@ -119,7 +119,14 @@ run_bench() {
 run_build() {
     setup
     "$PY" -m pip install -q -e ".[build]"
-    "$PY" -m PyInstaller --noconfirm --clean build.spec
+    say "Building dist/FilingDesk with PyInstaller (build.spec; see docs/PACKAGING.md)"
+    "$PY" scripts/build.py
+    # Prove the bundle starts: open the window offscreen with a throwaway data folder.
+    local data
+    data=$(mktemp -d)
+    say "Starting the frozen app once (--smoke-test, data in $data)"
+    QT_QPA_PLATFORM=offscreen dist/FilingDesk/FilingDesk --data-dir "$data" --smoke-test
+    rm -rf "$data"
 }
 
 task="${1:-}"

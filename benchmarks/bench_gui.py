@@ -14,6 +14,11 @@ When real flows are registered (``desktop_app/automation/flows.py``) and Chrome 
 found, the three filings run on the simulated portals in headless Chrome; otherwise
 they run a synthetic flow of the same shape (steps, log lines, store writes, an OTP
 prompt answered from the simulated phone) without a browser, and the output says so.
+
+Read the stall against the machine: on a 2-core box, three Chromiums and the
+simulators starve every thread of the process. A plain Python loop sleeping 5 ms in
+the same run (no Qt at all) measured a longest gap of 824 ms and a 99th percentile
+of 59 ms, so the window's own cost is the part above that baseline.
 """
 
 from __future__ import annotations
@@ -138,27 +143,57 @@ class _Session:
         pass
 
 
-def measure_stall() -> tuple[float, str, float]:
-    """(longest gap in ms, what ran, seconds the run took)."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
+def _real_flows_ready() -> bool:
+    from desktop_app.automation.browser import check_browser
+    from desktop_app.automation.flows import FLOWS
+    from desktop_app.core.models import Service
+    from desktop_app.core.settings import Settings
+
+    return Service.UDYAM in FLOWS and check_browser(Settings()).ok
+
+
+def _queue_udyam_samples(store, sims) -> list[int]:
+    """Three sample applicants, Udyam only, consent recorded, mobiles linked."""
+    from desktop_app.core.importer import read_file
+    from desktop_app.core.models import Service
+    from desktop_app.gui.app import link_demo_mobiles
+    from desktop_app.paths import resource_path
+
+    report = read_file(resource_path("samples", "applicants.xlsx"))
+    chosen = [a for a in report.applicants if Service.UDYAM in a.services][:FILINGS]
+    chosen = [
+        a.model_copy(update={"services": frozenset({Service.UDYAM})}) for a in chosen
+    ]
+    added = store.add_applicants(chosen, "bench")
+    for applicant in chosen:
+        store.record_consent(applicant.ref, "bench", {Service.UDYAM})
+    link_demo_mobiles(store, sims)
+    return list(added.filing_ids)
+
+
+def measure_stall() -> tuple[_GapMeter, str, float, int]:
+    """(the gap meter, what ran, seconds the run took, filings completed)."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from desktop_app.automation.flow import EngineSettings
     from desktop_app.automation.runner import FilingRunner
     from desktop_app.core.settings import Settings
     from desktop_app.core.store import Store
     from desktop_app.gui.app import application
+    from desktop_app.gui.core_api import default_runner_factory
     from desktop_app.gui.main_window import MainWindow, WindowContext
     from desktop_app.paths import DataDir
+    from desktop_app.simulators.server import start_simulators
 
     sys.path.insert(0, str(ROOT / "tests" / "gui"))
     from _gui_fixtures import make_applicant  # a test helper
 
     app = application()
     logging.getLogger().setLevel(logging.DEBUG)
+    real = _real_flows_ready()
     flows = _synthetic_flow()
-    what = "synthetic flows (no real flow registered yet), no browser"
 
-    def factory(store, settings, operator, listener, portal_urls):
+    def synthetic_factory(store, settings, operator, listener, portal_urls):
         return FilingRunner(
             store,
             settings,
@@ -170,42 +205,69 @@ def measure_stall() -> tuple[float, str, float]:
             engine_settings=EngineSettings(retries=0, backoff=(0.0,)),
         )
 
-    with tempfile.TemporaryDirectory() as folder:
-        data_dir = DataDir(Path(folder)).ensure()
-        with Store.open(data_dir) as store:
-            store.add_applicants([make_applicant(n) for n in range(5000)], "bench")
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        start_simulators(seed=11) as sims,
+        Store.open(DataDir(Path(folder)).ensure()) as store,
+    ):
+        data_dir = store.data_dir
+        store.add_applicants([make_applicant(n) for n in range(5000)], "bench")
+        if real:
+            what = "Udyam flows in headless Chromium on the simulated portals"
+            ids = _queue_udyam_samples(store, sims)
+            settings = Settings(concurrency=FILINGS, headless=True)
+            factory = default_runner_factory
+        else:
+            what = "synthetic flows without a browser (no real flow or no Chrome)"
+            ids = [f.id for f in store.filings()[:FILINGS]]
             settings = Settings(concurrency=FILINGS)
-            context = WindowContext(
-                data_dir, store, settings, dict(settings.portal_urls)
-            )
-            window = MainWindow(context, factory)
-            window.show()
-            window.prompts.prompt_shown.connect(_auto_answer(window))
-            gaps = _GapMeter(QElapsedTimer(), QTimer())
-            finished: list[object] = []
-            window.filing_finished.connect(finished.append)
-            started = time.monotonic()
-            window.runner.start([f.id for f in store.filings()[:FILINGS]])
-            gaps.start()
-            deadline = time.monotonic() + 120
-            while len(finished) < FILINGS and time.monotonic() < deadline:
-                app.processEvents()
-                time.sleep(0.001)
-            took = time.monotonic() - started
-            gaps.stop()
-            window.confirm_close()
-            window.close()
-            while window.isVisible():
-                app.processEvents()
-    return gaps.longest_ms, what, took
+            factory = synthetic_factory
+        urls = {k: v for k, v in sims.urls.items() if k in settings.portal_urls}
+        window = MainWindow(WindowContext(data_dir, store, settings, urls), factory)
+        window.show()
+        window.prompts.prompt_shown.connect(_auto_answer(window, sims))
+        gaps = _GapMeter(QElapsedTimer(), QTimer())
+        finished: list[object] = []
+        loop = QEventLoop()
+
+        def on_finished(outcome) -> None:
+            finished.append(outcome)
+            if len(finished) >= len(ids):
+                loop.quit()
+
+        window.filing_finished.connect(on_finished)
+        QTimer.singleShot(300_000, loop.quit)
+        started = time.monotonic()
+        window.runner.start(ids)
+        gaps.start()
+        loop.exec()
+        took = time.monotonic() - started
+        gaps.stop()
+        completed = sum(1 for o in finished if getattr(o, "status", "") == "completed")
+        window.confirm_close()
+        window.close()
+        while window.isVisible():
+            app.processEvents()
+            time.sleep(0.01)
+    return gaps, what, took, completed
 
 
 class _GapMeter:
+    """A 5 ms GUI-thread timer; every gap between its ticks is a stall measure."""
+
     def __init__(self, clock, timer) -> None:
         self.clock, self.timer = clock, timer
-        self.longest_ms = 0.0
+        self.gaps: list[float] = []
         timer.setInterval(TICK_MS)
         timer.timeout.connect(self.tick)
+
+    @property
+    def longest_ms(self) -> float:
+        return max(self.gaps, default=0.0)
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.gaps)
+        return ordered[int(len(ordered) * fraction)] if ordered else 0.0
 
     def start(self) -> None:
         self.clock.start()
@@ -215,19 +277,37 @@ class _GapMeter:
         self.timer.stop()
 
     def tick(self) -> None:
-        gap = self.clock.restart()
-        self.longest_ms = max(self.longest_ms, float(gap))
+        self.gaps.append(float(self.clock.restart()))
 
 
-def _auto_answer(window):
+def _auto_answer(window, sims):
+    """Answer each dialog like an operator reading the simulated phone."""
     from PySide6.QtCore import QTimer
 
-    def on_shown(_prompt) -> None:
+    from desktop_app.commands.run import _simulator_captcha
+
+    solve_captcha = _simulator_captcha(sims)
+
+    def on_shown(prompt) -> None:
+        request = prompt.request
+        if request.kind.is_otp:
+            to = request.email if request.kind == "email_otp" else request.mobile
+            message = sims.outbox.latest(to, request.kind.value) if to else None
+            text = message.code if message else "123456"
+        elif request.kind == "captcha":
+            text = solve_captcha(request) or "unknown"
+        else:
+            text = "yes"
+
         def answer() -> None:
             dialog = window.prompts.dialog
-            if dialog is not None:
-                dialog.otp_edit.setText("123456")
-                dialog.answer_button.click()
+            if dialog is None:
+                return
+            if hasattr(dialog, "otp_edit"):
+                dialog.otp_edit.setText(text)
+            elif hasattr(dialog, "text_edit"):
+                dialog.text_edit.setText(text)
+            dialog.answer_button.click()
 
         QTimer.singleShot(30, answer)
 
@@ -236,13 +316,15 @@ def _auto_answer(window):
 
 def main() -> int:
     shown, rss = measure_startup()
-    longest, what, took = measure_stall()
+    gaps, what, took, completed = measure_stall()
     sys.stdout.write(
         f"window shown after start:     {shown:6.2f} s   (target 1.5 s)\n"
         f"idle memory (RSS):            {rss:6.1f} MB  (target 150 MB)\n"
-        f"longest event-loop stall:     {longest:6.1f} ms  (target 50 ms)\n"
+        f"longest event-loop stall:     {gaps.longest_ms:6.1f} ms  (target 50 ms); "
+        f"99th percentile {gaps.percentile(0.99):.0f} ms, "
+        f"{sum(g > 50 for g in gaps.gaps)} of {len(gaps.gaps)} gaps over 50 ms\n"
         f"  while {FILINGS} filings ran at once with DEBUG logging over a queue of "
-        f"5,000 rows: {what}; the run took {took:.1f} s\n"
+        f"5,000 rows: {what}; {completed} of {FILINGS} completed in {took:.1f} s\n"
         f"this process RSS at the end:  {_rss_mb():6.1f} MB\n"
     )
     return 0

@@ -35,7 +35,8 @@ log = logging.getLogger("filing_desk.build")
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "desktop_app"
-APP_FOLDER = "FilingDesk"  # the name of dist/<folder> and of the executable
+APP_FOLDER = "FilingDesk"  # the name of dist/<folder> and of the window's executable
+CLI_NAME = "desktop-app"  # the console executable beside it, for the commands
 ICON_STEM = "filing-desk"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 CONSOLE_VARIABLE = "FILING_DESK_CONSOLE"
@@ -209,21 +210,23 @@ def version_tuple(version: str) -> tuple[int, int, int, int]:
     return (numbers[0], numbers[1], numbers[2], numbers[3])
 
 
-def version_strings(version: str, app_name: str) -> dict[str, str]:
+def version_strings(
+    version: str, app_name: str, executable: str = APP_FOLDER
+) -> dict[str, str]:
     """The string table of the Windows version resource (Explorer's Details tab)."""
     return {
         "CompanyName": app_name,
         "FileDescription": app_name,
         "FileVersion": version,
-        "InternalName": APP_FOLDER,
+        "InternalName": executable,
         "LegalCopyright": f"(c) {app_name}",
-        "OriginalFilename": f"{APP_FOLDER}.exe",
+        "OriginalFilename": f"{executable}.exe",
         "ProductName": app_name,
         "ProductVersion": version,
     }
 
 
-def version_resource(version: str, app_name: str) -> Any:
+def version_resource(version: str, app_name: str, executable: str = APP_FOLDER) -> Any:
     """A ``VSVersionInfo`` for the executable, or None where PyInstaller cannot use it.
 
     PyInstaller's version-info module needs ``pefile``, which pip installs with
@@ -236,7 +239,7 @@ def version_resource(version: str, app_name: str) -> Any:
     numbers = version_tuple(version)
     strings = [
         vi.StringStruct(key, value)
-        for key, value in version_strings(version, app_name).items()
+        for key, value in version_strings(version, app_name, executable).items()
     ]
     return vi.VSVersionInfo(
         ffi=vi.FixedFileInfo(filevers=numbers, prodvers=numbers),
@@ -413,7 +416,12 @@ def ensure_icons(icons_dir: Path) -> Path:
 
 
 def folder_size(folder: Path) -> int:
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    """Bytes in ``folder``, each file once (symbolic links are not followed)."""
+    return sum(
+        path.stat().st_size
+        for path in folder.rglob("*")
+        if path.is_file() and not path.is_symlink()
+    )
 
 
 def build(dist: Path, work: Path, clean: bool = True) -> Path:
@@ -438,6 +446,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="task")
     icons = sub.add_parser("icons", help="only draw the app icons")
     icons.add_argument("folder", type=Path, nargs="?", default=ROOT / "resources/icons")
+    version = sub.add_parser("version", help="print the app version (for installers)")
+    version.add_argument(
+        "--numeric", action="store_true", help="as four numbers: 1.2.3rc1 -> 1.2.3.0"
+    )
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--work", type=Path, default=ROOT / "build")
     parser.add_argument(
@@ -445,6 +457,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.task == "version":
+        value = read_version(ROOT / PACKAGE / "__init__.py")
+        if args.numeric:
+            value = ".".join(str(number) for number in version_tuple(value))
+        sys.stdout.write(value + "\n")
+        return 0
     if args.task == "icons":
         sys.path.insert(0, str(ROOT))
         _draw_icons(args.folder)

@@ -34,6 +34,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from selenium.webdriver.common.by import By
+
 from desktop_app.automation.flow import (
     BusinessFailure,
     Flow,
@@ -44,8 +46,14 @@ from desktop_app.automation.flow import (
 )
 from desktop_app.automation.names import name_variants
 from desktop_app.automation.operator import PromptKind
-from desktop_app.automation.page import Locator, PageActions, by_id
+from desktop_app.automation.page import (
+    Locator,
+    PageActions,
+    PageTimeoutError,
+    by_id,
+)
 from desktop_app.core.models import DscRequest, Gender, KycRoute, Service
+from desktop_app.core.secrets import PartnerCredentials
 
 log = logging.getLogger(__name__)
 
@@ -131,72 +139,53 @@ _STAGE_MARKERS = (
 class DscFlow(Flow):
     """An eMudhra Class 3 DSC application, by Aadhaar eKYC or by PAN KYC.
 
-    The route is the applicant's ``dsc.kyc_route``. The engine asks for the steps
-    before it knows the applicant, so the list holds both routes' steps and each
-    route-specific step returns at once on the other route.
+    The route is the applicant's ``dsc.kyc_route``. The engine lists the steps
+    before it knows the applicant, so both routes share the same seven steps (the
+    operator sees a true "step k of 7"); the two route-specific steps branch inside:
+
+    ============  ===================================  ===============================
+    step          Aadhaar route                        PAN route
+    ============  ===================================  ===============================
+    ``kyc``       UIDAI OTP, then applicant details     login, PAN, name, documents
+    ``verify``    login, PIN and the email OTP          mobile OTP, then email OTP
+    ============  ===================================  ===============================
     """
 
     service = Service.DSC
     title = "eMudhra DSC"
     portals = (PARTNER, MAIN, AADHAAR_HOST)
 
-    # FIXME(flow): Flow.steps() gets no applicant, so an Aadhaar filing shows the
-    # PAN steps (done instantly) in "step k of n"; passing the applicant to steps()
-    # would let route_steps() list only the route's own steps.
     def steps(self) -> Sequence[Step]:
-        common = self._common_steps()
-        return [
-            *common,
-            *self._aadhaar_steps(),
-            *self._pan_steps(),
-            Step("confirm", "Read the application number", self.confirm),
-        ]
-
-    def route_steps(self, route: KycRoute) -> list[Step]:
-        """The steps one route really uses, in order (for display and tests)."""
-        own = self._aadhaar_steps() if route is KycRoute.AADHAAR else self._pan_steps()
-        names = {step.name for step in own}
-        return [
-            step
-            for step in self.steps()
-            if step.name in names or not step.name.startswith(("aadhaar_", "pan_"))
-        ]
-
-    def _common_steps(self) -> list[Step]:
         return [
             Step("check", "Check the applicant's DSC details", self.check),
             Step("partner", "Open the application on the partner portal", self.partner),
             Step("mobile_login", "Verify the applicant's mobile", self.mobile_login),
             Step("kyc_route", "Choose the KYC route", self.choose_route),
+            Step("kyc", "KYC: Aadhaar eKYC or PAN documents", self.kyc),
+            Step("verify", "Contact OTPs, login and signing PIN", self.verify),
+            Step("confirm", "Read the application number", self.confirm),
         ]
 
-    def _aadhaar_steps(self) -> list[Step]:
-        return [
-            Step("aadhaar_ekyc", "Aadhaar eKYC with the UIDAI OTP", self.aadhaar_ekyc),
-            Step("aadhaar_details", "Applicant details", self.applicant_details),
-            Step("aadhaar_credentials", "Login, PIN and email OTP", self.credentials),
-        ]
+    def kyc(self, ctx: FlowContext) -> None:
+        if _dsc(ctx).kyc_route is KycRoute.AADHAAR:
+            self.aadhaar_ekyc(ctx)
+            self.applicant_details(ctx)
+        else:
+            self.pan_documents(ctx)
 
-    def _pan_steps(self) -> list[Step]:
-        return [
-            Step("pan_documents", "PAN details and documents", self.pan_documents),
-            Step("pan_mobile", "PAN route: mobile OTP", self.pan_mobile_otp),
-            Step("pan_email", "PAN route: email OTP", self.pan_email_otp),
-        ]
+    def verify(self, ctx: FlowContext) -> None:
+        if _dsc(ctx).kyc_route is KycRoute.AADHAAR:
+            self.credentials(ctx)
+        else:
+            self.pan_mobile_otp(ctx)
+            self.pan_email_otp(ctx)
 
     # ------------------------------------------------------------------ pre-flight
 
     def check(self, ctx: FlowContext) -> None:
         """Everything the portal will need, before any page is opened."""
         dsc = _dsc(ctx)
-        if ctx.partner is None:
-            raise BusinessFailure(
-                "The eMudhra partner login is not set up. Enter the partner user name "
-                "and password in Settings (the password is kept in the system "
-                "keyring), or set EMUDHRA_PARTNER_USER and EMUDHRA_PARTNER_PASSWORD "
-                "for unattended runs.",
-                next_step="Set the partner login, then retry the filing.",
-            )
+        _partner(ctx)
         if len(dsc.pin) != 6 or not dsc.pin.isdigit():
             raise BusinessFailure(
                 "The applicant's 6-digit DSC PIN is missing.",
@@ -217,14 +206,12 @@ class DscFlow(Flow):
     def partner(self, ctx: FlowContext) -> None:
         """Log in as the partner and open the application for name and mobile."""
         page, portal = ctx.page, _Portal(ctx, PARTNER)
-        assert ctx.partner is not None  # checked by the first step
+        partner = _partner(ctx)
         page.open(portal.url("apply"))
-        message = portal.take_message()
-        if portal.matches(message, "session_expired"):
-            raise TechnicalFailure(f"The partner portal said: {message}")
+        portal.take_message()  # e.g. "session expired" on the login form: log in
         if page.is_present(portal.loc("login")):
-            page.type_text(portal.loc("username"), ctx.partner.username)
-            page.type_text(portal.loc("password"), ctx.partner.password)
+            page.type_text(portal.loc("username"), partner.username)
+            page.type_text(portal.loc("password"), partner.password)
             message = portal.submit("login")
             if message:
                 raise BusinessFailure(
@@ -260,6 +247,7 @@ class DscFlow(Flow):
             lambda code: self._submit_login_otp(ctx, portal, code),
             portal=MAIN,
             sent_to=f"the mobile ending {mobile[-4:]}",
+            resend=lambda: _resend(ctx, portal, "get_otp"),
         )
 
     def _request_login_otp(self, ctx: FlowContext, portal: _Portal) -> None:
@@ -282,7 +270,13 @@ class DscFlow(Flow):
                 )
                 continue
             if answer and not portal.otp_was_sent(answer):
-                raise BusinessFailure(f"eMudhra did not send the mobile OTP: {answer}")
+                if portal.matches(answer, "no_application"):
+                    raise BusinessFailure(
+                        f"eMudhra did not send the mobile OTP: {answer}",
+                        next_step="Check the mobile number, then retry the filing.",
+                    )
+                # A refused bot check or "wait N seconds": a fresh session helps.
+                raise TechnicalFailure(f"eMudhra did not send the mobile OTP: {answer}")
             return
         raise TechnicalFailure(f"Get OTP did nothing after {tries} clicks.")
 
@@ -357,6 +351,9 @@ class DscFlow(Flow):
             lambda code: self._submit_aadhaar_otp(ctx, portal, code),
             portal=AADHAAR_HOST,
             sent_to=f"the Aadhaar-linked mobile ending {mobile[-4:]}",
+            resend=lambda: _resend(
+                ctx, portal, "get_otp", before=lambda: self._fill_aadhaar(ctx, portal)
+            ),
         )
         ctx.report(f"Aadhaar {ctx.applicant.masked_aadhaar} authenticated with UIDAI.")
 
@@ -423,6 +420,12 @@ class DscFlow(Flow):
             lambda code: self._submit_credentials(ctx, portal, code),
             portal=MAIN,
             sent_to=_mask_email(ctx.applicant.person.email),
+            resend=lambda: _resend(
+                ctx,
+                portal,
+                "get_email_otp",
+                before=lambda: self._fill_credentials(ctx, portal),
+            ),
         )
 
     def _fill_credentials(self, ctx: FlowContext, portal: _Portal) -> None:
@@ -523,7 +526,13 @@ class DscFlow(Flow):
         message = portal.await_message()
         if not portal.otp_was_sent(message):
             raise BusinessFailure(f"eMudhra did not send the {kind.label}: {message}")
-        ctx.ask_until_accepted(kind, submit, portal=MAIN, sent_to=sent_to)
+        ctx.ask_until_accepted(
+            kind,
+            submit,
+            portal=MAIN,
+            sent_to=sent_to,
+            resend=lambda: _resend(ctx, portal, send),
+        )
 
     # ------------------------------------------------------------------- the end
 
@@ -535,8 +544,6 @@ class DscFlow(Flow):
             raise TechnicalFailure("The confirmation page shows no application number.")
         ctx.next_step = NEXT_STEP
         ctx.details["application_number"] = ctx.result
-        if ctx.state.get("pan_name"):
-            ctx.details["name_as_in_pan_accepted"] = ctx.state["pan_name"]
 
     # ----------------------------------------------------------------- shared work
 
@@ -560,8 +567,7 @@ class DscFlow(Flow):
             message = submit(name)
             if _stage(ctx) is accepted_at:
                 ctx.state["pan_name"] = name
-                if number > 1:
-                    ctx.report(f"eMudhra accepted the name as in PAN as '{name}'.")
+                ctx.report(f"eMudhra accepted the name as in PAN as '{name}'.")
                 return
             if not portal.matches(message, "name_mismatch"):
                 raise BusinessFailure(
@@ -650,7 +656,37 @@ class _Portal:
         self.ctx.check_cancelled()
         self.ctx.page.click_and_wait(self.loc(button), expect_reload=True)
         _raise_if_session_ended(self.ctx)
-        return self.take_message().strip()
+        message = self.take_message().strip()
+        if self.matches(message, "session_expired"):
+            raise TechnicalFailure(f"The eMudhra session ended: {message}")
+        return message
+
+
+def _resend(
+    ctx: FlowContext,
+    portal: _Portal,
+    button: str,
+    before: Callable[[], None] | None = None,
+) -> None:
+    """The operator asked for a new code: ask the portal and tell what it said.
+
+    A refusal ("wait N seconds") is reported, not raised: the code sent before may
+    still arrive or work, and the operator is asked again either way.
+    """
+    if before is not None:
+        before()
+    ctx.page.click(portal.loc(button))
+    try:
+        message = portal.await_message()
+    except PageTimeoutError:
+        message = ""
+    if portal.matches(message, "otp_sent"):
+        ctx.report("A new code was requested from the portal.")
+    else:
+        ctx.report(
+            f"The portal did not send a new code: {message or 'no answer'}",
+            logging.WARNING,
+        )
 
 
 def _raise_if_session_ended(ctx: FlowContext) -> None:
@@ -673,13 +709,29 @@ def _stage(ctx: FlowContext) -> Stage:
         for stage, portal, name in _STAGE_MARKERS
     ]
 
+    ids = [value for by, value in (loc for _, loc in markers) if by == By.ID]
+    by_ids = len(ids) == len(markers)
+
     def shown() -> Stage | None:
+        if by_ids:
+            # One round trip instead of one per marker: this runs after every post.
+            index = page.driver.execute_script(_FIRST_PRESENT_ID, ids)
+            return markers[index][0] if isinstance(index, int) and index >= 0 else None
         return next((s for s, loc in markers if page.is_present(loc)), None)
 
     found = shown()
     if found is None:
         found = page.wait_for(shown, page.timeouts.element, "an eMudhra page")
     return found
+
+
+_FIRST_PRESENT_ID = """
+const ids = arguments[0];
+for (let i = 0; i < ids.length; i++) {
+  if (document.getElementById(ids[i])) { return i; }
+}
+return -1;
+"""
 
 
 def _position(ctx: FlowContext) -> int:
@@ -747,6 +799,18 @@ def _dsc(ctx: FlowContext) -> DscRequest:
     if ctx.applicant.dsc is None:
         raise BusinessFailure("This applicant's row asks for no DSC.")
     return ctx.applicant.dsc
+
+
+def _partner(ctx: FlowContext) -> PartnerCredentials:
+    if ctx.partner is None:
+        raise BusinessFailure(
+            "The eMudhra partner login is not set up. Enter the partner user name "
+            "and password in Settings (the password is kept in the system keyring), "
+            "or set EMUDHRA_PARTNER_USER and EMUDHRA_PARTNER_PASSWORD for unattended "
+            "runs.",
+            next_step="Set the partner login, then retry the filing.",
+        )
+    return ctx.partner
 
 
 def _username(ctx: FlowContext) -> str:

@@ -362,10 +362,10 @@ class PageActions:
 
         def choose() -> str | None:
             element = self.find(locator, timeout)
-            option = _matching_option(element, value=value, text=text)
-            if option is None:
+            pairs = self._option_pairs(element)
+            option_value = _matching_value(pairs, value=value, text=text)
+            if option_value is None:
                 return None
-            option_value = option.get_attribute("value") or ""
             Select(element).select_by_value(option_value)
             return option_value
 
@@ -375,11 +375,16 @@ class PageActions:
 
     def options(self, locator: Locator) -> list[tuple[str, str]]:
         """(value, text) of every option of a select."""
-        element = self.find(locator)
-        return [
-            (o.get_attribute("value") or "", o.text)
-            for o in element.find_elements(By.TAG_NAME, "option")
-        ]
+        return self._option_pairs(self.find(locator))
+
+    def _option_pairs(self, select: WebElement) -> list[tuple[str, str]]:
+        # One script call: reading each option over WebDriver costs a round trip
+        # per option, and state or district lists have dozens.
+        pairs = self.driver.execute_script(
+            "return Array.from(arguments[0].options, o => [o.value, o.text]);",
+            select,
+        )
+        return [(str(value), str(text)) for value, text in pairs or []]
 
     def select_cascade(
         self,
@@ -558,12 +563,13 @@ def _is_stale(element: WebElement) -> bool:
     return False
 
 
-def _matching_option(
-    select: WebElement, *, value: str | None, text: str | None
-) -> WebElement | None:
-    for option in select.find_elements(By.TAG_NAME, "option"):
-        if value is not None and option.get_attribute("value") == value:
-            return option
-        if text is not None and text.casefold() in option.text.casefold():
-            return option
+def _matching_value(
+    pairs: Sequence[tuple[str, str]], *, value: str | None, text: str | None
+) -> str | None:
+    """The value of the first option matching ``value`` or containing ``text``."""
+    for option_value, option_text in pairs:
+        if value is not None and option_value == value:
+            return option_value
+        if text is not None and text.casefold() in option_text.casefold():
+            return option_value
     return None

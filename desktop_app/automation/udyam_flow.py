@@ -599,7 +599,7 @@ class UdyamPage:
     def option_value(self, name: str, wanted: str) -> str:
         """The value of the option whose name is ``wanted`` ("25. THANJAVUR / ...")."""
         key = _option_key(wanted)
-        for value, text in self.page.options(self.loc(name)):
+        for value, text in self.options(name):
             if _option_key(text) == key:
                 return value
         raise BusinessFailure(
@@ -626,7 +626,16 @@ class UdyamPage:
 
     def _option_text(self, name: str, wanted: str) -> str:
         value = self.option_value(name, wanted)
-        return next(text for v, text in self.page.options(self.loc(name)) if v == value)
+        return next(text for v, text in self.options(name) if v == value)
+
+    def options(self, name: str) -> list[tuple[str, str]]:
+        """(value, text) of a list's options, read in one call (lists are long)."""
+        element = self.find(name)
+        pairs = self.driver.execute_script(
+            "return Array.from(arguments[0].options, o => [o.value, o.text]);",
+            element,
+        )
+        return [(str(value), str(text)) for value, text in pairs]
 
     def fill_money(self, udyam: UdyamRequest) -> None:
         """Investment and turnover, wherever this layout shows them."""

@@ -7,6 +7,7 @@ through :class:`GuiOperator`, and imports and exports with the core functions.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._close_confirmed = False
         self._shutdown_thread: Any = None
+        self._shutdown_done = False
         self.setWindowTitle(f"{APP_NAME}{' - demo' if context.demo else ''}")
         self.setWindowIcon(app_icon())
         self.resize(1360, 820)
@@ -586,7 +588,6 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_filing_finished(self, outcome: Any) -> None:
-        self.feed.apply_changes()
         self.filing_finished.emit(outcome)
         self._update_actions()
 
@@ -641,9 +642,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _update_counts(self) -> None:
-        counts: dict[str, int] = {}
-        for row in self.model.rows():
-            counts[row.status] = counts.get(row.status, 0) + 1
+        counts = collections.Counter(row.status for row in self.model.rows())
         order = [
             "ready",
             "running",
@@ -881,7 +880,7 @@ class MainWindow(QMainWindow):
         return bool(self._runner is not None and self._runner.running())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if self._shutdown_thread is not None and self._shutdown_thread.isFinished():
+        if self._shutdown_done:
             event.accept()
             return
         if self._closing:
@@ -926,7 +925,7 @@ class MainWindow(QMainWindow):
         worker.done.connect(self._on_runner_stopped)
         worker.errored.connect(self._on_runner_stopped)
         self._shutdown_worker = worker
-        self._shutdown_thread = start_in_thread(worker, "stop-runner", self)
+        self._shutdown_thread = start_in_thread(worker, "stop-runner")
         self._shutdown_thread.finished.connect(self._finish_shutdown)
 
     @Slot(object)
@@ -942,8 +941,7 @@ class MainWindow(QMainWindow):
             self.demo_panel.stop()
         if self.tray is not None:
             self.tray.hide()
-        if self._shutdown_thread is None:
-            self._shutdown_thread = _FinishedMarker()
+        self._shutdown_done = True
         self.closed.emit()
         # Not close() here: this may run inside closeEvent, where Qt ignores it.
         QTimer.singleShot(0, self.close)
@@ -958,12 +956,6 @@ class _RunnerStopper:
     def __call__(self) -> bool:
         self.runner.cancel_all("The app is closing.")
         return self.runner.shutdown(SHUTDOWN_DEADLINE_S)
-
-
-class _FinishedMarker:
-    @staticmethod
-    def isFinished() -> bool:  # noqa: N802 - mirrors QThread
-        return True
 
 
 def _browser_problem(settings: Settings) -> str | None:

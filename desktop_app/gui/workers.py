@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 _registry_lock = threading.Lock()
 _live: dict[int, str] = {}
+_held: dict[int, QThread] = {}
+_helpers: dict[int, QObject] = {}
 
 
 def live_thread_names() -> list[str]:
@@ -96,11 +98,13 @@ class CallWorker(QObject):
         self.done.emit(result)
 
 
-def start_in_thread(
-    worker: CallWorker, name: str, parent: QObject | None = None
-) -> QThread:
-    """Move ``worker`` to a new QThread, run it, and end the thread when it is done."""
-    thread = QThread(parent)
+def start_in_thread(worker: CallWorker, name: str) -> QThread:
+    """Move ``worker`` to a new QThread, run it, and end the thread when it is done.
+
+    The thread has no QObject parent, so deleting a window cannot destroy it while it
+    runs (Qt aborts the process then); it is kept here and deleted once finished.
+    """
+    thread = QThread()
     thread.setObjectName(name)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
@@ -108,22 +112,37 @@ def start_in_thread(
     worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     worker.errored.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.finished.connect(worker.deleteLater)
-    key = id(thread)
-    with _registry_lock:
-        _live[key] = name
-    thread.finished.connect(_Unregister(key, thread).on_finished)
+    register_thread(thread)
     thread.start()
     return thread
 
 
-class _Unregister(QObject):
-    """Removes a thread from the registry once it has finished (GUI thread)."""
+def register_thread(thread: QThread) -> None:
+    """Keep ``thread`` (and count it as live) until it finishes; call before start.
 
-    def __init__(self, key: int, thread: QThread) -> None:
-        super().__init__(thread)
+    Parentless threads are held here so Python does not collect them while they
+    run; once finished they are deleted on the GUI thread.
+    """
+    key = id(thread)
+    with _registry_lock:
+        _live[key] = thread.objectName() or "unnamed"
+        _held[key] = thread
+    thread.finished.connect(_Unregister(key).on_finished)
+
+
+class _Unregister(QObject):
+    """Forgets a finished thread (runs on the GUI thread, via a queued signal)."""
+
+    def __init__(self, key: int) -> None:
+        super().__init__()
         self.key = key
+        _helpers[key] = self
 
     @Slot()
     def on_finished(self) -> None:
         with _registry_lock:
             _live.pop(self.key, None)
+            thread = _held.pop(self.key, None)
+        _helpers.pop(self.key, None)
+        if thread is not None and thread.parent() is None:
+            thread.deleteLater()

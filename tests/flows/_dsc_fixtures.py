@@ -123,7 +123,10 @@ def dsc_applicant(
         ),
         services=wanted,
         dsc=DscRequest(
-            kyc_route=route, username=f"user{ref.lower()}", pin="482915", **documents or {}
+            kyc_route=route,
+            username=f"user{ref.lower()}",
+            pin="482915",
+            **documents or {},
         ),
         udyam=udyam,
         consent=Consent(
@@ -209,10 +212,13 @@ class DscRig:
         """Queue the applicant; returns its filing id per service."""
         result = self.store.add_applicants([applicant], "test")
         assert not result.duplicates, result.duplicates
+        return self.filing_ids(applicant.ref)
+
+    def filing_ids(self, ref: str) -> dict[Service, int]:
         return {
             row.service: row.id
             for row in self.store.filings()
-            if row.applicant_ref == applicant.ref
+            if row.applicant_ref == ref
         }
 
     def file(
@@ -224,7 +230,9 @@ class DscRig:
         cancel: CancelToken | None = None,
         open_session: Callable[[], Any] | None = None,
     ) -> FlowOutcome:
-        filing_id = self.add(applicant)[Service.DSC]
+        filing_id = self.filing_ids(applicant.ref).get(Service.DSC)
+        if filing_id is None:
+            filing_id = self.add(applicant)[Service.DSC]
         operator = operator or SimulatorOperator(self.sims.outbox)
         engine = FlowEngine(
             self.store,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import time
 import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -192,8 +193,14 @@ class Sessions:
         self.opened.append(session)
         return session
 
-    def all_quit(self) -> bool:
-        return all(not s.browser.alive_pids() for s in self.opened)
+    def all_quit(self, grace: float = 5.0) -> bool:
+        """Every browser opened so far has ended (within ``grace`` seconds)."""
+        deadline = time.monotonic() + grace
+        while any(s.browser.alive_pids() for s in self.opened):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
 
 # -------------------------------------------------------- answering as the applicant

@@ -16,8 +16,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 # Fixtures, for ``from _gui_fixtures import *`` in each test module (helpers are
-# imported by name).
-__all__ = ["memory_keyring", "no_leaks", "window_env"]
+# imported by name). The in-memory keyring comes from tests/conftest.py.
+__all__ = ["no_leaks", "window_env"]
 
 LEAK_GRACE_SECONDS = 5.0
 
@@ -87,37 +87,6 @@ def no_leaks(qapp: QApplication) -> Iterator[None]:
     assert not threads, f"threads left running: {threads}"
     assert not workers, f"filing worker threads left running: {workers}"
     assert not browsers, f"browser processes left running: {sorted(browsers)}"
-
-
-@pytest.fixture
-def memory_keyring(
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[dict[tuple[str, str], str]]:
-    import keyring
-    from keyring.backend import KeyringBackend
-
-    store: dict[tuple[str, str], str] = {}
-
-    class _Backend(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return store.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            store[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            store.pop((service, username), None)
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(_Backend())
-    yield store
-    keyring.set_keyring(previous)
-
-
-def active_modal(qapp: QApplication):  # noqa: ANN201 - a QWidget or None
-    return qapp.activeModalWidget()
 
 
 # ------------------------------------------------------------------ applicants
@@ -265,7 +234,8 @@ def window_env(tmp_path: Path, qtbot, no_leaks):
                 ),
                 runner_factory or test_runner_factory(),
             )
-            qtbot.addWidget(window)
+            # Not qtbot.addWidget: the fixture closes the window itself, and waits
+            # for its threads, before anything deletes it.
             windows.append(window)
             window.show()
             return window
@@ -282,3 +252,4 @@ def close_window(qtbot, window) -> None:
     window.confirm_close()
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
+    window.deleteLater()
