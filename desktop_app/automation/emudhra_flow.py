@@ -647,6 +647,8 @@ class _Portal:
 
     def await_message(self) -> str:
         """Wait (a server round trip) for the message box after a button; close it."""
+        # FIXME(emudhra): when the session expired, the page's fetch fails silently
+        # and nothing shows: this only ends at the postback deadline (a retry then).
         page: PageActions = self.ctx.page
         page.wait_visible(self.loc("message_box_ok"), page.timeouts.postback)
         return self.take_message()

@@ -34,8 +34,8 @@ class EvidencePage(Protocol):
     ``selectors`` are CSS selector strings or Selenium ``(By, value)`` locators.
     """
 
-    def mask_sensitive(self, selectors: Sequence[Any]) -> None:
-        """Overwrite the values of these inputs on the live page."""
+    def mask_sensitive(self, selectors: Sequence[Any]) -> int | None:
+        """Overwrite the values of these inputs on the live page; how many, if known."""
 
     def save_screenshot(self, path: Path) -> None: ...
 
@@ -51,8 +51,8 @@ class PageActionsEvidence:
     def __init__(self, actions: Any) -> None:
         self.actions = actions
 
-    def mask_sensitive(self, selectors: Sequence[Any]) -> None:
-        self.actions.mask_sensitive(_locators(selectors))
+    def mask_sensitive(self, selectors: Sequence[Any]) -> int:
+        return int(self.actions.mask_sensitive(_locators(selectors)))
 
     def save_screenshot(self, path: Path) -> None:
         self.actions.driver.save_screenshot(str(path))
@@ -123,9 +123,10 @@ class EvidenceWriter:
         base = folder / f"{stamp}-{_UNSAFE.sub('_', step)}-a{attempt}"
         files: list[EvidenceFile] = []
         url = ""
+        masking: dict[str, Any] = {"ran": False, "fields": 0}
         if page is not None:
             url, captured = self._capture_page(
-                page, base, sensitive_selectors, secrets, screenshot
+                page, base, sensitive_selectors, secrets, screenshot, masking
             )
             files += captured
         note = base.with_suffix(".json")
@@ -139,6 +140,8 @@ class EvidenceWriter:
                     "url": url,
                     "captured_at": dt.datetime.now().astimezone().isoformat(),
                     "files": [f.path.name for f in files],
+                    # Proof for audits that inputs were masked before the screenshot.
+                    "masking": masking,
                 },
                 indent=1,
             ),
@@ -154,14 +157,17 @@ class EvidenceWriter:
         selectors: Sequence[Any],
         secrets: Iterable[str],
         screenshot: bool,
+        masking: dict[str, Any],
     ) -> tuple[str, list[EvidenceFile]]:
         # A page that is half gone (the very failure being recorded) may refuse any of
         # these; keep what can be had. Without masking, no screenshot or HTML is taken.
         files: list[EvidenceFile] = []
         url = _try(page.current_url, "read the URL") or ""
         if screenshot:
-            if _try(lambda: page.mask_sensitive(selectors) or True, "mask") is None:
+            masked = _try(lambda: page.mask_sensitive(selectors) or 0, "mask")
+            if masked is None:
                 return url, files
+            masking.update(ran=True, fields=int(masked))
             shot = base.with_suffix(".png")
             taken = _try(
                 lambda: page.save_screenshot(shot) or True, "take a screenshot"

@@ -52,6 +52,9 @@ class PortalOptions(BaseModel):
     sensitive: list[str] = Field(default_factory=list)
     # Selector names of loaders/overlays that block the page during a postback.
     loaders: list[str] = Field(default_factory=list)
+    # The first page shows its form only behind a one-time link that a filing follows
+    # from another portal, so check-portals can see only that the host answers.
+    entered_with_token: bool = False
     # Segmented OTP boxes: how many.
     otp_boxes: int | None = Field(default=None, ge=1, le=8)
 

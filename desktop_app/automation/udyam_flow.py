@@ -59,7 +59,12 @@ from desktop_app.automation.flow import (
 )
 from desktop_app.automation.names import name_variants
 from desktop_app.automation.operator import PromptKind
-from desktop_app.automation.page import Locator, PageActions, PageTimeoutError
+from desktop_app.automation.page import (
+    Locator,
+    PageActions,
+    PageError,
+    PageTimeoutError,
+)
 from desktop_app.automation.portal_config import PortalConfig, load_portal_configs
 from desktop_app.core.models import (
     Address,
@@ -91,7 +96,7 @@ class UdyamFlow(Flow):
         return [
             Step("open", "Open the Udyam registration page", self.open_portal),
             Step("aadhaar", "Validate Aadhaar with OTP", self.aadhaar, "open"),
-            Step("pan", "Verify PAN", self.pan, "pan"),
+            Step("pan", "Verify PAN", self._guarded(self.pan), "pan"),
             Step(
                 "pan_data",
                 "ITR, GSTIN, investment, turnover",
@@ -111,12 +116,23 @@ class UdyamFlow(Flow):
                 "addresses",
             ),
             Step(
-                "business", "Status, bank and major activity", self.business, "business"
+                "business",
+                "Status, bank and major activity",
+                self._guarded(self.business),
+                "business",
             ),
-            Step("nic", "NIC activity codes", self.nic_codes, "nic"),
-            Step("details", "Employees, interests and DIC", self.details, "details"),
+            Step("nic", "NIC activity codes", self._guarded(self.nic_codes), "nic"),
             Step(
-                "submit", "Final OTP, captcha and Udyam number", self.submit, "submit"
+                "details",
+                "Employees, interests and DIC",
+                self._guarded(self.details),
+                "details",
+            ),
+            Step(
+                "submit",
+                "Final OTP, captcha and Udyam number",
+                self._guarded(self.submit),
+                "submit",
             ),
             Step(
                 "acknowledgement",
@@ -125,6 +141,26 @@ class UdyamFlow(Flow):
                 "acknowledgement",
             ),
         ]
+
+    def _guarded(self, section: Callable[[FlowContext], None]) -> Callable[..., None]:
+        """Run a form section; a wait that ran out because the form was replaced by
+        an error, blank or expired page restarts fresh at once (no in-page retry)."""
+
+        def run(ctx: FlowContext) -> None:
+            try:
+                section(ctx)
+            except PageError as error:
+                ui = UdyamPage(ctx)
+                if ui.page.is_present(ui.loc("aadhaar")):
+                    raise  # the form is still there: retry the section in place
+                problem = ui.page_problem() or "without the form"
+                raise TechnicalFailure(
+                    f"The Udyam page came up {problem}; the application has to "
+                    "start over.",
+                    fresh_session=True,
+                ) from error
+
+        return run
 
     # ------------------------------------------------------------------ steps
 
@@ -162,12 +198,15 @@ class UdyamFlow(Flow):
         if not ui.page.is_visible(ui.loc("aadhaar_otp")):
             raise _aadhaar_refusal(ui, ui.label("message_label"))
 
+        ui.prepare("aadhaar_otp")
+
         def submit(otp: str) -> Verdict:
-            ui.type("aadhaar_otp", otp)
+            ui.type_prepared("aadhaar_otp", otp)
             ui.click_postback("validate_otp")
             if ui.page.is_present(ui.loc("pan_heading")):
                 return Verdict.ok()
             refusal = ui.label("otp_error_label") or ui.label("message_label")
+            ui.prepare("aadhaar_otp")
             return Verdict.rejected(refusal or "The OTP was not accepted.")
 
         def resend() -> None:
@@ -393,7 +432,7 @@ class UdyamFlow(Flow):
 
         def submit_otp(otp: str) -> Verdict:
             outcome.clear()
-            ui.type("final_otp", otp)
+            ui.type_prepared("final_otp", otp)
             ctx.ask_until_accepted(
                 PromptKind.CAPTCHA,
                 submit_captcha,
@@ -406,8 +445,10 @@ class UdyamFlow(Flow):
             refusal = outcome.get("otp_error") or ui.label("message_label")
             if not refusal:
                 raise TechnicalFailure("The portal gave no answer to Final Submit.")
+            ui.prepare("final_otp")
             return Verdict.rejected(refusal)
 
+        ui.prepare("final_otp")
         ctx.ask_until_accepted(
             PromptKind.FINAL_OTP,
             submit_otp,
@@ -451,6 +492,7 @@ class UdyamPage:
         if not self.page.loaders:
             self.page.loaders = self.config.loader_locators()
         self.driver = self.page.driver
+        self._prepared: dict[str, Any] = {}
 
     # -- config
 
@@ -530,6 +572,28 @@ class UdyamPage:
     def type(self, name: str, text: str, exact: bool = True) -> None:
         normalise = _same_text if exact else _upper_text
         self.page.type_text(self.loc(name), text, normalise=normalise)
+
+    def prepare(self, name: str) -> None:
+        """Find and empty a field before the operator is asked for its value.
+
+        The answer is then typed the moment it arrives (one driver call) instead
+        of after finding and clearing the field; nothing posts back in between.
+        """
+        element = self.find(name)
+        element.clear()
+        self._prepared[name] = element
+
+    def type_prepared(self, name: str, text: str) -> None:
+        """Type into a prepared field; re-find and re-type if that did not take."""
+        element = self._prepared.pop(name, None)
+        if element is not None:
+            try:
+                element.send_keys(text)
+                if _same_text(element.get_attribute("value") or "") == _same_text(text):
+                    return
+            except StaleElementReferenceException:
+                log.debug("The prepared field %s went stale; typing it again", name)
+        self.type(name, text)
 
     def type_address(self, prefix: str, address: Address) -> None:
         for part, text in (

@@ -58,6 +58,7 @@ class PortalReport:
     url: str
     missing: list[str]
     error: str | None = None
+    note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -67,7 +68,7 @@ class PortalReport:
         if self.error:
             return [f"{self.name}: FAILED ({self.url}): {self.error}"]
         if not self.missing:
-            return [f"{self.name}: ok ({self.url})"]
+            return [f"{self.name}: ok ({self.url}){self.note}"]
         return [f"{self.name}: {len(self.missing)} missing ({self.url})"] + [
             f"    missing: {item}" for item in self.missing
         ]
@@ -97,6 +98,9 @@ def check_portal(
         page.open(url)
     except PageError as error:
         return PortalReport(config.name, url, [], str(error))
+    if config.options.entered_with_token:
+        note = "; its form opens only inside a filing, so its fields are not checked"
+        return PortalReport(config.name, url, [], note=note)
     missing = []
     for name in config.options.first_page_selectors:
         selector = config.selectors[name]

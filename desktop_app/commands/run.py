@@ -145,6 +145,8 @@ def _run(args: argparse.Namespace) -> int:
 
     with Store.open(data_dir) as store:
         store.mark_interrupted()  # a filing the last run left running
+        # Retention runs at every start: nothing else would ever purge (issue 8 fix).
+        store.purge_expired(days=settings.evidence_retention_days)
         refs = add_to_queue(store, applicants, args)
         with _portals(args, settings) as (portal_urls, sims):
             if sims is not None:

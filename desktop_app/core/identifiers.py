@@ -67,6 +67,16 @@ _VERHOEFF_PERMUTE = (
     (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
 )
 _VERHOEFF_INVERSE = (0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
+# The two tables folded into one step per position (mod 8), indexed by
+# check * 10 + digit: a third of the look-ups, for 100,000-row imports.
+_VERHOEFF_STEPS = tuple(
+    tuple(
+        _VERHOEFF_MULTIPLY[check][permute[digit]]
+        for check in range(10)
+        for digit in range(10)
+    )
+    for permute in _VERHOEFF_PERMUTE
+)
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 _AADHAAR = re.compile(r"[2-9]\d{11}")
@@ -113,9 +123,9 @@ def verhoeff_check(digits: str) -> bool:
     if not digits or not digits.isascii() or not digits.isdigit():
         return False
     check = 0
-    multiply, permute = _VERHOEFF_MULTIPLY, _VERHOEFF_PERMUTE
+    steps = _VERHOEFF_STEPS
     for position, char in enumerate(reversed(digits)):
-        check = multiply[check][permute[position & 7][ord(char) - 48]]
+        check = steps[position & 7][check * 10 + ord(char) - 48]
     return check == 0
 
 

@@ -188,6 +188,9 @@ def _read(path: Path, now: dt.datetime | None) -> ImportReport:
     if path.is_dir():
         raise ApplicantFileError(path, "This is a folder, not a file")
     report = ImportReport(path=path)
+    # One import time for the whole file (consent times, future-date checks) rather
+    # than asking the clock on every row.
+    now = now or dt.datetime.now()
     if suffix in XLSX_SUFFIXES:
         header, rows = _xlsx_table(path, report)
         _validate_table(report, header, rows, now)

@@ -367,7 +367,16 @@ def parse_date(value: Any) -> dt.date:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _from_excel_serial(value)
-    text = cell_text(value)
+    return _parse_date_text(cell_text(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_date_text(text: str) -> dt.date:
+    """:func:`parse_date` for text; cached, as dates repeat a lot down a column.
+
+    Only results are cached (``lru_cache`` never stores a raised problem), and a
+    ``date`` is immutable, so sharing one between rows is safe.
+    """
     match = _DMY.fullmatch(text)
     try:
         if match:
@@ -503,6 +512,8 @@ _SERVICES = _choice_index(
 
 
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648, as base64.b32encode uses
+# Every 10-bit value as its two base32 letters: a ref's 6 letters are 3 look-ups.
+_BASE32_PAIRS = tuple(first + second for first in _BASE32 for second in _BASE32)
 
 
 def make_ref(pan: str, date_of_birth: dt.date, services: Iterable[Service]) -> str:
@@ -515,10 +526,8 @@ def make_ref(pan: str, date_of_birth: dt.date, services: Iterable[Service]) -> s
     # The first 6 base32 letters of the digest = its first 30 bits, 5 bits a letter.
     # Done by hand: base64.b32encode is pure Python and slow at 100,000 rows.
     bits = int.from_bytes(digest[:4], "big") >> 2
-    return "A-" + "".join(_BASE32[(bits >> shift) & 31] for shift in _REF_SHIFTS)
-
-
-_REF_SHIFTS = (25, 20, 15, 10, 5, 0)
+    pairs = _BASE32_PAIRS
+    return f"A-{pairs[bits >> 20]}{pairs[(bits >> 10) & 1023]}{pairs[bits & 1023]}"
 
 
 def _services_text(services: Iterable[Service]) -> str:
@@ -981,6 +990,7 @@ def _is_individual_pan(text: str) -> bool:
     return ids.clean(text)[3:4] in ("P", "")
 
 
+@functools.lru_cache(maxsize=4)  # one parser a day, not one a row
 def _birth_date_parser(today: dt.date) -> Any:
     def parse(value: Any) -> dt.date:
         if cell_text(value) == "":
@@ -1245,6 +1255,7 @@ def _udyam_request(
     )
 
 
+@functools.lru_cache(maxsize=8)  # one parser a label and day, not one a row
 def _required_date(label: str, today: dt.date) -> Any:
     def parse(value: Any) -> dt.date:
         if cell_text(value) == "":

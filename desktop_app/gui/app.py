@@ -110,6 +110,8 @@ def window_context(options: LaunchOptions) -> Iterator[WindowContext]:
     sims = None
     with Store.open(data_dir) as store:
         store.mark_interrupted()
+        # Retention runs at every start: nothing else would ever purge (issue 8 fix).
+        store.purge_expired(days=settings.evidence_retention_days)
         try:
             portal_urls = dict(settings.portal_urls)
             if options.demo:
@@ -196,7 +198,19 @@ def _smoke_test(app: QApplication, window: MainWindow) -> int:
         app.processEvents()
         time.sleep(0.01)
     if problems:
-        sys.stderr.write(f"Smoke test failed; missing: {', '.join(problems)}\n")
+        log.error("Smoke test failed; missing: %s", ", ".join(problems))
+        _write_if_attached(
+            sys.stderr, f"Smoke test failed; missing: {', '.join(problems)}\n"
+        )
         return 1
-    sys.stdout.write(f"{APP_NAME} {__version__}: window smoke test passed\n")
+    log.info("Window smoke test passed")
+    _write_if_attached(
+        sys.stdout, f"{APP_NAME} {__version__}: window smoke test passed\n"
+    )
     return 0
+
+
+def _write_if_attached(stream, text: str) -> None:
+    # A windowed Windows program started from Explorer has no stdout or stderr at all.
+    if stream is not None:
+        stream.write(text)

@@ -229,6 +229,7 @@ class DscRig:
         listener: FlowListener | None = None,
         cancel: CancelToken | None = None,
         open_session: Callable[[], Any] | None = None,
+        partner: PartnerCredentials | None = DEMO_PARTNER,
     ) -> FlowOutcome:
         filing_id = self.filing_ids(applicant.ref).get(Service.DSC)
         if filing_id is None:
@@ -243,7 +244,7 @@ class DscRig:
             listener,
             {name: url for name, url in self.sims.urls.items() if name != "control"},
             load_portal_configs(),
-            DEMO_PARTNER,
+            partner,
         )
         try:
             return engine.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -12,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from desktop_app.automation.emudhra_flow import NEXT_STEP
+from desktop_app.commands import run as run_command
 from desktop_app.core import importer
 from desktop_app.core.models import Service
+from desktop_app.core.secrets import PartnerCredentials
+from desktop_app.core.settings import Settings
 
 pytestmark = pytest.mark.browser
 
@@ -96,3 +100,15 @@ def test_run_demo_files_every_dsc_sample_applicant(tmp_path: Path) -> None:
         assert applicant.person.aadhaar.reveal() not in output
         if not applicant.dsc.pin_generated:  # a generated PIN differs per import
             assert applicant.dsc.pin not in output
+
+
+def test_unattended_run_takes_the_partner_login_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EMUDHRA_PARTNER_USER", "office-partner")
+    monkeypatch.setenv("EMUDHRA_PARTNER_PASSWORD", "not-in-any-file")
+
+    partner = run_command._partner(argparse.Namespace(demo=False), Settings())
+
+    assert partner == PartnerCredentials("office-partner", "not-in-any-file")
+    assert "not-in-any-file" not in repr(partner)

@@ -396,6 +396,7 @@ def test_nothing_left_needs_a_dropped_library(frozen_app: Path):
 
 @pytest.mark.slow
 @pytest.mark.timeout(BUILD_TIMEOUT)
+@pytest.mark.skipif(not IS_LINUX, reason="checks the XDG data folder of Linux")
 def test_smoke_test_writes_only_to_the_user_data_folder(
     frozen_app: Path, tmp_path: Path
 ):
@@ -430,6 +431,24 @@ def _window_shown_at(log_text: str) -> float | None:
         return None
     stamp = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f")
     return stamp.timestamp()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(BUILD_TIMEOUT)
+def test_console_program_runs_the_commands(frozen_app: Path, tmp_path: Path):
+    data = ["--data-dir", str(tmp_path / "d")]
+    template = tmp_path / "applicants.xlsx"
+
+    version = _run_frozen(frozen_app, ["--version"], tmp_path)
+    written = _run_frozen(frozen_app, [*data, "template", str(template)], tmp_path)
+    checked = _run_frozen(frozen_app, [*data, "check", str(SAMPLES)], tmp_path)
+
+    assert version.stdout.split() == ["desktop-app", desktop_app.__version__]
+    assert written.returncode == 0 and template.stat().st_size > 0, written.stderr
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "ready to import" in checked.stdout
+    from_source = _run_source([*data, "check", str(SAMPLES)], tmp_path)
+    assert checked.stdout == from_source.stdout
 
 
 def _write_settings(data_dir: Path, **values: str) -> None:

@@ -97,7 +97,9 @@ def _csv_text(rows: list[dict[str, Any]], header: list[str] | None = None) -> st
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for values in rows:
-        writer.writerow(["" if values.get(h) is None else values.get(h, "") for h in header])
+        writer.writerow(
+            ["" if values.get(h) is None else values.get(h, "") for h in header]
+        )
     return out.getvalue()
 
 
@@ -244,63 +246,237 @@ def corpus() -> list[BadFile]:
         BadFile("truncated_head.xlsx", "unreadable", _truncated(0.02)),
         BadFile("corrupt_sheet_xml.xlsx", "unreadable", _corrupt_member),
         BadFile("zip_not_workbook.xlsx", "unreadable", _zip_of({"a.txt": b"hello"})),
-        BadFile("old_xls_magic.xlsx", "unreadable", _bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 512)),
+        BadFile(
+            "old_xls_magic.xlsx",
+            "unreadable",
+            _bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 512),
+        ),
         BadFile("csv_named_xlsx.xlsx", "unreadable", _csv([row()])),
         BadFile("empty.csv", "unreadable", _bytes(b"")),
         BadFile("blank_lines.csv", "unreadable", _bytes(b"\r\n \r\n\t\r\n")),
         BadFile("empty.json", "unreadable", _bytes(b"   ")),
-        BadFile("truncated.json", "unreadable", _bytes(json.dumps([row()]).encode()[:-40])),
+        BadFile(
+            "truncated.json", "unreadable", _bytes(json.dumps([row()]).encode()[:-40])
+        ),
         BadFile("deep.json", "unreadable", _bytes(b"[" * 100_000 + b"]" * 100_000)),
         BadFile("string.json", "unreadable", _json("just a string")),
         BadFile("number.json", "unreadable", _json(42)),
-        BadFile("latin1.json", "unreadable", _bytes(json.dumps([row(Name_as_per_Aadhaar="José Müller")], ensure_ascii=False).encode("latin-1"))),
+        BadFile(
+            "latin1.json",
+            "unreadable",
+            _bytes(
+                json.dumps(
+                    [row(Name_as_per_Aadhaar="José Müller")], ensure_ascii=False
+                ).encode("latin-1")
+            ),
+        ),
         BadFile("notes.pdf", "unreadable", _bytes(b"%PDF-1.4\n")),
-        BadFile("only_unknown_columns.csv", "unreadable", _bytes(b"foo,bar,baz\r\n1,2,3\r\n")),
-        BadFile("hidden_applicants_sheet.xlsx", "unreadable", _xlsx([row()], tweak=_hide_applicants)),
-        BadFile("binary_garbage.csv", "reads_or_unreadable", _bytes(bytes(range(256)) * 40)),
+        BadFile(
+            "only_unknown_columns.csv",
+            "unreadable",
+            _bytes(b"foo,bar,baz\r\n1,2,3\r\n"),
+        ),
+        BadFile(
+            "hidden_applicants_sheet.xlsx",
+            "unreadable",
+            _xlsx([row()], tweak=_hide_applicants),
+        ),
+        BadFile(
+            "binary_garbage.csv", "reads_or_unreadable", _bytes(bytes(range(256)) * 40)
+        ),
         # Encodings.
         BadFile("utf16_bom.csv", "reads", _csv([row(), second()], "utf-16")),
-        BadFile("utf16_le_no_bom.csv", "reads_or_unreadable", _csv([row()], "utf-16-le")),
-        BadFile("shift_jis.csv", "reads", _csv([row(Name_as_per_Aadhaar="山田 太郎", Name_as_per_PAN="YAMADA TARO")], "shift_jis")),
-        BadFile("latin1_accents.csv", "reads", _csv([row(Name_as_per_Aadhaar="José Müller Açaí")], "latin-1")),
-        BadFile("utf8_bom.csv", "reads", lambda p: p.write_bytes(codecs.BOM_UTF8 + _csv_text([row()]).encode())),
-        BadFile("nul_bytes.csv", "reads_or_unreadable", lambda p: p.write_bytes(_csv_text([row(Name_as_per_Aadhaar="Sen\x00thil")]).encode())),
-        BadFile("unbalanced_quote.csv", "reads_or_unreadable", _bytes(b'PAN,Aadhaar\r\n"BKRPR4521K,2341 2341 2346\r\n')),
-        BadFile("semicolons.csv", "reads", lambda p: p.write_text(_csv_text([row()]).replace(",", ";"))),
+        BadFile(
+            "utf16_le_no_bom.csv", "reads_or_unreadable", _csv([row()], "utf-16-le")
+        ),
+        BadFile(
+            "shift_jis.csv",
+            "reads",
+            _csv(
+                [row(Name_as_per_Aadhaar="山田 太郎", Name_as_per_PAN="YAMADA TARO")],
+                "shift_jis",
+            ),
+        ),
+        BadFile(
+            "latin1_accents.csv",
+            "reads",
+            _csv([row(Name_as_per_Aadhaar="José Müller Açaí")], "latin-1"),
+        ),
+        BadFile(
+            "utf8_bom.csv",
+            "reads",
+            lambda p: p.write_bytes(codecs.BOM_UTF8 + _csv_text([row()]).encode()),
+        ),
+        BadFile(
+            "nul_bytes.csv",
+            "reads_or_unreadable",
+            lambda p: p.write_bytes(
+                _csv_text([row(Name_as_per_Aadhaar="Sen\x00thil")]).encode()
+            ),
+        ),
+        BadFile(
+            "unbalanced_quote.csv",
+            "reads_or_unreadable",
+            _bytes(b'PAN,Aadhaar\r\n"BKRPR4521K,2341 2341 2346\r\n'),
+        ),
+        BadFile(
+            "semicolons.csv",
+            "reads",
+            lambda p: p.write_text(_csv_text([row()]).replace(",", ";")),
+        ),
         # Row-level problems: each must name its row and column.
-        BadFile("bad_checksum_aadhaar.csv", "problems", _csv([row(Aadhaar="2341 2341 2347")]), ((2, "Aadhaar"),)),
-        BadFile("aadhaar_float.xlsx", "problems", _xlsx([row(Aadhaar=234123412346.0), second(Aadhaar=9.99941057e11)]), ((3, "Aadhaar"),)),
-        BadFile("aadhaar_sci_text.csv", "problems", _csv([row(Aadhaar="2.34123E+11")]), ((2, "Aadhaar"),)),
-        BadFile("formulas.xlsx", "problems", _xlsx([row(), second()], tweak=_formulas), ((2, "Aadhaar"),)),
-        BadFile("merged_cells.xlsx", "problems", _xlsx([row(), second()], tweak=_merge_names), ((3, "Name as per Aadhaar"),)),
-        BadFile("dates_as_text.csv", "problems", _csv([row(Date_of_Birth="31/02/1986"), second(Date_of_Birth="sometime in 1986")]), ((2, "Date of Birth"), (3, "Date of Birth"))),
-        BadFile("dates_as_numbers.xlsx", "problems", _xlsx([row(Date_of_Birth=31638), second(Date_of_Birth=-5)]), ((3, "Date of Birth"),)),
-        BadFile("date_far_future.xlsx", "problems", _xlsx([row(Date_of_Birth=2_958_465)]), ((2, "Date of Birth"),)),
-        BadFile("huge_cell.xlsx", "problems", _xlsx([row(Name_as_per_Aadhaar=MEGABYTE[:32000])]), ((2, "Name as per Aadhaar"),)),
-        BadFile("huge_cell.csv", "problems", _csv([row(Name_as_per_Aadhaar=MEGABYTE)]), ((2, "Name as per Aadhaar"),)),
-        BadFile("huge_pan_cell.csv", "problems", _csv([row(PAN=MEGABYTE)]), ((2, "PAN"),)),
-        BadFile("duplicate_headers.csv", "reads", _bytes(b"PAN,PAN,Aadhaar\r\nBKRPR4521K,AAPPV8261K,2341 2341 2346\r\n")),
-        BadFile("error_cells.xlsx", "problems", _xlsx([row()], tweak=_error_cells), ((2, "Date of Birth"), (2, "Mobile"))),
-        BadFile("numbers_everywhere.xlsx", "problems", _xlsx([row()], tweak=_numbers_everywhere), ((2, "PAN"),)),
-        BadFile("ten_thousand_empty_rows.xlsx", "reads", _xlsx([row()], tweak=_empty_rows_then_one)),
-        BadFile("header_in_row_three.xlsx", "problems", _xlsx([row(PAN="nope")], tweak=_header_in_row_three), ((4, "PAN"),)),
-        BadFile("hidden_sheet_first.xlsx", "reads", _xlsx([row()], tweak=_hidden_first)),
+        BadFile(
+            "bad_checksum_aadhaar.csv",
+            "problems",
+            _csv([row(Aadhaar="2341 2341 2347")]),
+            ((2, "Aadhaar"),),
+        ),
+        BadFile(
+            "aadhaar_float.xlsx",
+            "problems",
+            _xlsx([row(Aadhaar=234123412346.0), second(Aadhaar=9.99941057e11)]),
+            ((3, "Aadhaar"),),
+        ),
+        BadFile(
+            "aadhaar_sci_text.csv",
+            "problems",
+            _csv([row(Aadhaar="2.34123E+11")]),
+            ((2, "Aadhaar"),),
+        ),
+        BadFile(
+            "formulas.xlsx",
+            "problems",
+            _xlsx([row(), second()], tweak=_formulas),
+            ((2, "Aadhaar"),),
+        ),
+        BadFile(
+            "merged_cells.xlsx",
+            "problems",
+            _xlsx([row(), second()], tweak=_merge_names),
+            ((3, "Name as per Aadhaar"),),
+        ),
+        BadFile(
+            "dates_as_text.csv",
+            "problems",
+            _csv(
+                [
+                    row(Date_of_Birth="31/02/1986"),
+                    second(Date_of_Birth="sometime in 1986"),
+                ]
+            ),
+            ((2, "Date of Birth"), (3, "Date of Birth")),
+        ),
+        BadFile(
+            "dates_as_numbers.xlsx",
+            "problems",
+            _xlsx([row(Date_of_Birth=31638), second(Date_of_Birth=-5)]),
+            ((3, "Date of Birth"),),
+        ),
+        BadFile(
+            "date_far_future.xlsx",
+            "problems",
+            _xlsx([row(Date_of_Birth=2_958_465)]),
+            ((2, "Date of Birth"),),
+        ),
+        BadFile(
+            "huge_cell.xlsx",
+            "problems",
+            _xlsx([row(Name_as_per_Aadhaar=MEGABYTE[:32000])]),
+            ((2, "Name as per Aadhaar"),),
+        ),
+        BadFile(
+            "huge_cell.csv",
+            "problems",
+            _csv([row(Name_as_per_Aadhaar=MEGABYTE)]),
+            ((2, "Name as per Aadhaar"),),
+        ),
+        BadFile(
+            "huge_pan_cell.csv", "problems", _csv([row(PAN=MEGABYTE)]), ((2, "PAN"),)
+        ),
+        BadFile(
+            "duplicate_headers.csv",
+            "reads",
+            _bytes(b"PAN,PAN,Aadhaar\r\nBKRPR4521K,AAPPV8261K,2341 2341 2346\r\n"),
+        ),
+        BadFile(
+            "error_cells.xlsx",
+            "problems",
+            _xlsx([row()], tweak=_error_cells),
+            ((2, "Date of Birth"), (2, "Mobile")),
+        ),
+        BadFile(
+            "numbers_everywhere.xlsx",
+            "problems",
+            _xlsx([row()], tweak=_numbers_everywhere),
+            ((2, "PAN"),),
+        ),
+        BadFile(
+            "ten_thousand_empty_rows.xlsx",
+            "reads",
+            _xlsx([row()], tweak=_empty_rows_then_one),
+        ),
+        BadFile(
+            "header_in_row_three.xlsx",
+            "problems",
+            _xlsx([row(PAN="nope")], tweak=_header_in_row_three),
+            ((4, "PAN"),),
+        ),
+        BadFile(
+            "hidden_sheet_first.xlsx", "reads", _xlsx([row()], tweak=_hidden_first)
+        ),
         BadFile("header_only.csv", "reads", _csv([])),
-        BadFile("thousand_columns.csv", "reads", _csv([row()], header=HEADER + [f"extra {n}" for n in range(1000)])),
-        BadFile("json_wrong_types.json", "problems", _json([
-            {**row(), "Aadhaar": [2341, 2341, 2346]},
-            {**second(), "Name as per Aadhaar": {"first": "Rajesh"}},
-            7,
-            {**row(PAN="ABCPK1234Q", Mobile="9823456701", Email="x@example.in"), "Date of Birth": True},
-        ]), ((1, "Aadhaar"), (3, "(item)"), (4, "Date of Birth"))),
-        BadFile("json_numbers.json", "problems", _json([
-            {**row(), "Aadhaar": 234123412346, "Mobile": 9840012345},
-            {**second(), "Aadhaar": 9.99941057058e11, "PIN Code": 613001.5},
-        ]), ((2, "PIN Code"),)),
-        BadFile("json_nulls.json", "problems", _json([{k: None for k in HEADER} | {"PAN": "BKRPR4521K"}]), ((1, "Aadhaar"),)),
+        BadFile(
+            "thousand_columns.csv",
+            "reads",
+            _csv([row()], header=HEADER + [f"extra {n}" for n in range(1000)]),
+        ),
+        BadFile(
+            "json_wrong_types.json",
+            "problems",
+            _json(
+                [
+                    {**row(), "Aadhaar": [2341, 2341, 2346]},
+                    {**second(), "Name as per Aadhaar": {"first": "Rajesh"}},
+                    7,
+                    {
+                        **row(
+                            PAN="ABCPK1234Q", Mobile="9823456701", Email="x@example.in"
+                        ),
+                        "Date of Birth": True,
+                    },
+                ]
+            ),
+            ((1, "Aadhaar"), (3, "(item)"), (4, "Date of Birth")),
+        ),
+        BadFile(
+            "json_numbers.json",
+            "problems",
+            _json(
+                [
+                    {**row(), "Aadhaar": 234123412346, "Mobile": 9840012345},
+                    {**second(), "Aadhaar": 9.99941057058e11, "PIN Code": 613001.5},
+                ]
+            ),
+            ((2, "PIN Code"),),
+        ),
+        BadFile(
+            "json_nulls.json",
+            "problems",
+            _json([{k: None for k in HEADER} | {"PAN": "BKRPR4521K"}]),
+            ((1, "Aadhaar"),),
+        ),
         BadFile("json_empty_list.json", "reads", _json([])),
-        BadFile("json_applicants_not_list.json", "reads_or_unreadable", _json({"applicants": {"a": 1}})),
-        BadFile("json_huge_string.json", "problems", _json([row(Email=MEGABYTE)]), ((1, "Email"),)),
+        BadFile(
+            "json_applicants_not_list.json",
+            "reads_or_unreadable",
+            _json({"applicants": {"a": 1}}),
+        ),
+        BadFile(
+            "json_huge_string.json",
+            "problems",
+            _json([row(Email=MEGABYTE)]),
+            ((1, "Email"),),
+        ),
     ]
     return files
 

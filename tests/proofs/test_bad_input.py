@@ -129,7 +129,9 @@ def _cell_text(value: Any) -> str:
 
 
 def _fuzzed_file(kind: str, rows: list[dict[str, Any]], folder: Path) -> Path:
-    full = [row(**{k.replace(" ", "_"): v for k, v in changes.items()}) for changes in rows]
+    full = [
+        row(**{k.replace(" ", "_"): v for k, v in changes.items()}) for changes in rows
+    ]
     path = folder / f"fuzz.{kind}"
     if kind == "csv":
         out = io.StringIO()
