@@ -25,6 +25,7 @@ import gc
 import os
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -186,13 +187,16 @@ def _through_window(store, data_dir, settings, urls, factory, ids) -> dict[str, 
 
     window.filing_finished.connect(on_finished)
     QTimer.singleShot(int(SCALE_DEADLINE * 1000), loop.quit)
+    baseline = _SleepGaps()  # the machine's own noise, no Qt involved
     started = time.monotonic()
     window.runner.start(ids)
     clock.start()
     timer.start()
+    baseline.start()
     loop.exec()
     took = time.monotonic() - started
     timer.stop()
+    baseline.stop()
     window.confirm_close()
     window.close()
     while window.isVisible():
@@ -208,7 +212,31 @@ def _through_window(store, data_dir, settings, urls, factory, ids) -> dict[str, 
         "over_50": sum(g > 50 for g in gaps),
         "ticks": len(gaps),
         "milestones": milestones,
+        "baseline_ms": baseline.longest_ms,
     }
+
+
+class _SleepGaps:
+    """A plain thread sleeping 5 ms: its longest gap is what the box alone costs."""
+
+    def __init__(self) -> None:
+        self.longest_ms = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        last = time.monotonic()
+        while not self._stop.wait(TICK_MS / 1000):
+            now = time.monotonic()
+            self.longest_ms = max(self.longest_ms, (now - last) * 1000)
+            last = now
 
 
 def _runner_only(store, settings, urls, factory, ids) -> dict[str, Any]:  # noqa: ANN001
@@ -229,6 +257,7 @@ def _runner_only(store, settings, urls, factory, ids) -> dict[str, Any]:  # noqa
         "over_50": 0,
         "ticks": 0,
         "milestones": [],
+        "baseline_ms": float("nan"),
     }
 
 
@@ -282,6 +311,29 @@ def real_run(jobs: int, count: int, first_n: int) -> dict[str, Any]:
     }
 
 
+def emit_drops_true() -> int:
+    """How many references to True one ``Signal.emit`` loses (PySide6 6.12.0: 1).
+
+    Python 3.11 frees True when its count reaches zero: the process aborts with
+    "bool_dealloc: deallocating True or False" after a few thousand emits.
+    """
+    from PySide6.QtCore import QObject, Signal
+
+    class Probe(QObject):
+        ping = Signal(int)
+
+    probe = Probe()
+    before = sys.getrefcount(True)
+    for number in range(10):
+        probe.ping.emit(number)
+    return (before - sys.getrefcount(True)) // 10
+
+
+# Held only when the installed PySide6 has the bug, so that the figures can be taken
+# at all; 8 MB, allocated before the "before" memory figure.
+_TRUE_RESERVE: list[bool] = []
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real-n", type=int, default=5)
@@ -290,6 +342,14 @@ def main() -> int:
     from desktop_app.simulators.server import start_simulators
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    if (lost := emit_drops_true()) > 0:
+        # FIXME(gui): PySide6 6.12.0 bug; the fix is pinning PySide6 (see report).
+        print(
+            f"WARNING: this PySide6 loses {lost} reference to True per Signal.emit; "
+            "the window would abort after a few thousand signals. Holding a "
+            "reserve of references so the benchmark can finish."
+        )
+        _TRUE_RESERVE.extend([True] * 1_000_000)
     if not args.skip_scale:
         print(f"\nA. SCALE: {QUEUE:,} applicants, fast fake flow (no browser)")
         with start_simulators(seed=1) as sims:
@@ -301,7 +361,9 @@ def main() -> int:
                     f"  {jobs} at once [{f['what']}]: {f['completed']}/{QUEUE} done "
                     f"in {f['took']:.1f} s = {per_hour:,.0f} filings/hour; longest GUI "
                     f"stall {f['longest_ms']:.0f} ms (p99 {f['p99_ms']:.0f} ms, "
-                    f"{f['over_50']} of {f['ticks']} ticks over 50 ms); RSS before "
+                    f"{f['over_50']} of {f['ticks']} ticks over 50 ms; a plain "
+                    f"sleeping thread's longest gap {f['baseline_ms']:.0f} ms); "
+                    "RSS before "
                     f"{f['before']:.0f} MB, after {f['after']:.0f} MB "
                     f"(during: {marks or 'n/a'})",
                     flush=True,

@@ -12,8 +12,8 @@ One filing walks three hosts (PORTALS.md section 8, EMUDHRA.md):
    **PAN route**: one form with the login details, PAN, name as in PAN and three
    uploaded documents, then the mobile OTP and the email OTP.
 
-The application number is recorded in the filing's log the moment the portal shows
-it, so it survives a crash of the app before the last step. The DSC is not issued by
+The application number is saved on the filing the moment the portal shows it, so it
+survives a crash of the app before the last step. The DSC is not issued by
 us: the applicant still records the video and eMudhra approves it, which the filing's
 next step says.
 
@@ -588,8 +588,8 @@ class DscFlow(Flow):
     def _record_number_if_shown(self, ctx: FlowContext) -> None:
         """Keep the application number the moment a page shows it.
 
-        It goes into the filing's log in the store at once (one committed write), so
-        the number survives even if the app stops before the filing completes.
+        It is committed to the filing at once, so the number survives even if the app
+        stops before the filing completes.
         """
         portal = _Portal(ctx, MAIN)
         if not ctx.page.is_present(portal.loc("application_number")):
@@ -597,11 +597,8 @@ class DscFlow(Flow):
         number = ctx.page.value(portal.loc("application_number")).strip()
         if not number or ctx.state.get("application_number") == number:
             return
-        # FIXME(flow): the store has no "number issued, filing not finished" field;
-        # the log line is the durable record until the engine offers one.
         ctx.state["application_number"] = number
-        ctx.result = number
-        ctx.report(f"eMudhra application number {number} issued.")
+        ctx.keep_issued_number(number, label="eMudhra application number")
 
 
 # --------------------------------------------------------------------------- pages

@@ -359,6 +359,17 @@ class FlowContext:
         if self.cancel.cancelled:
             raise _stop_for(self.cancel)
 
+    def keep_issued_number(self, number: str, label: str = "Portal number") -> None:
+        """Save the portal's number the moment it appears, before the flow ends.
+
+        A number the portal has issued cannot be asked for again (a second Udyam
+        registration for one PAN is refused), so it is committed at once: a crash or
+        a failure in a later step keeps it on the filing.
+        """
+        self.result = number
+        self.store.record_issued_number(self.filing_id, number)
+        self.report(f"{label} {number} issued.")
+
     def report(self, message: str, level: int = logging.INFO) -> None:
         """Tell the operator (listener) and the filing's log in the store."""
         log.log(level, "filing %s: %s", self.filing_id, message)

@@ -560,6 +560,12 @@ def _is_stale(element: WebElement) -> bool:
         element.is_enabled()
     except StaleElementReferenceException:
         return True
+    except WebDriverException as error:
+        # While the next page is loading, Chrome may answer for a node of the old
+        # document with an inspector error instead of the stale-element error.
+        if "does not belong to the document" in str(error):
+            return True
+        raise
     return False
 
 

@@ -42,6 +42,7 @@ from typing import Any
 
 from selenium.common.exceptions import (
     NoAlertPresentException,
+    NoSuchElementException,
     StaleElementReferenceException,
     UnexpectedAlertPresentException,
     WebDriverException,
@@ -149,7 +150,11 @@ class UdyamFlow(Flow):
         def run(ctx: FlowContext) -> None:
             try:
                 section(ctx)
-            except PageError as error:
+            except (
+                PageError,
+                NoSuchElementException,
+                StaleElementReferenceException,
+            ) as error:
                 ui = UdyamPage(ctx)
                 if ui.page.is_present(ui.loc("aadhaar")):
                     raise  # the form is still there: retry the section in place

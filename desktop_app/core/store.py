@@ -1117,6 +1117,24 @@ class Store:
                 "Result saved for filing %d while it was %s", filing_id, previous
             )
 
+    def record_issued_number(self, filing_id: int, number: str) -> None:
+        """Keep a number the portal issued mid-flow, leaving the status as it is.
+
+        The filing is completed later by :meth:`save_result`; if it fails or the app
+        dies first, the number stays on the filing for the operator to see.
+        """
+        number = number.strip()
+        if not number:
+            raise ValueError("A result number cannot be empty")
+        now = _text(_now())
+        with self._write() as tx:
+            self._filing_status(tx, filing_id)
+            tx.execute(
+                "UPDATE filings SET result = ?, updated_at = ? WHERE id = ?",
+                (number, now, filing_id),
+            )
+            tx.changed(filing_id, "result")
+
     def fail(self, filing_id: int, kind: FailureKind, message: str) -> None:
         """End the filing as failed (``cancelled`` when ``kind`` is cancelled).
 
@@ -1161,8 +1179,9 @@ class Store:
         """
         with self._write() as tx:
             row = tx.execute(
-                "SELECT f.status, f.service, a.consent_services FROM filings f "
-                "JOIN applicants a ON a.ref = f.applicant_ref WHERE f.id = ?",
+                "SELECT f.status, f.service, f.result, a.consent_services "
+                "FROM filings f JOIN applicants a ON a.ref = f.applicant_ref "
+                "WHERE f.id = ?",
                 (filing_id,),
             ).fetchone()
             if row is None:
@@ -1172,6 +1191,13 @@ class Store:
                 raise InvalidTransition(
                     f"Filing {filing_id} is {current.label.lower()}; only failed, "
                     "interrupted or cancelled filings can be retried."
+                )
+            if row["result"]:
+                # Filing again would be refused (Udyam) or start a second order
+                # (eMudhra): the operator must settle the first one on the portal.
+                raise InvalidTransition(
+                    f"The portal already issued {row['result']} for this filing; "
+                    "check it on the portal instead of filing again."
                 )
             consented = Service(row["service"]) in _services_from(
                 row["consent_services"]

@@ -113,6 +113,28 @@ def test_steps_are_recorded_with_durations_and_k_of_n(store: Store) -> None:
     assert len(sessions.sessions) == 1 and sessions.sessions[0].quit_on is not None
 
 
+def test_a_number_kept_mid_flow_stays_when_a_later_step_fails(store: Store) -> None:
+    engine, _, listener = make_engine(store)
+
+    def refused_after_issue(ctx: FlowContext) -> None:
+        raise BusinessFailure("The portal refused the last page")
+
+    flow = FakeFlow(
+        [
+            ("issue", lambda ctx: ctx.keep_issued_number("3100000007", "Number"), None),
+            ("confirm", refused_after_issue, None),
+        ]
+    )
+
+    filing_id, outcome = run(engine, store, flow)
+
+    assert outcome.status is FlowStatus.FAILED
+    row = store.filing(filing_id)
+    assert (row.status, row.result) == (FilingStatus.FAILED, "3100000007")
+    assert "Number 3100000007 issued." in [e.message for e in store.events(filing_id)]
+    assert any("3100000007" in entry[-1] for entry in listener.of("log"))
+
+
 def test_technical_failure_restarts_fresh_after_backoff_then_succeeds(
     store: Store,
 ) -> None:

@@ -243,7 +243,13 @@ def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def test_run_without_flows_reports_it_and_exits_1(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_run_without_flows_reports_it_and_exits_1(
+    tmp_path: Path,
+    capsys,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for service in list(FLOWS):
+        monkeypatch.delitem(FLOWS, service)
     code = run_command(
         ["run", str(one_applicant_csv(tmp_path)), "--json"], tmp_path / "d"
     )

@@ -319,6 +319,32 @@ def test_a_result_arriving_after_cancel_is_still_saved(store: Store) -> None:
     )
 
 
+def test_a_number_issued_mid_flow_survives_a_later_failure(store: Store) -> None:
+    filing_id = _add_ready(store)
+    store.begin_attempt(filing_id)
+    store.record_issued_number(filing_id, "3100000042")
+    assert store.filing(filing_id).status is FilingStatus.RUNNING
+
+    store.fail(filing_id, FailureKind.TECHNICAL, "browser crashed on the last page")
+    failed = store.filing(filing_id)
+    assert (failed.status, failed.result) == (FilingStatus.FAILED, "3100000042")
+    # Filing again would start a second application on the portal.
+    with pytest.raises(InvalidTransition, match="already issued 3100000042"):
+        store.reset_for_retry(filing_id)
+
+
+def test_a_number_issued_before_a_crash_is_on_the_interrupted_filing(
+    store: Store,
+) -> None:
+    filing_id = _add_ready(store)
+    store.begin_attempt(filing_id)
+    store.record_issued_number(filing_id, "UDYAM-TN-25-0000007")
+    assert store.mark_interrupted() == [filing_id]
+    interrupted = store.filing(filing_id)
+    assert interrupted.status is FilingStatus.INTERRUPTED
+    assert interrupted.result == "UDYAM-TN-25-0000007"
+
+
 def test_failure_retry_and_attempt_numbers(store: Store) -> None:
     filing_id = _add_ready(store)
     store.begin_attempt(filing_id)
