@@ -94,46 +94,22 @@ class UdyamFlow(Flow):
     portals = (PORTAL,)
 
     def steps(self) -> list[Step]:
+        sections = [  # (name, title, action): each restarts from itself
+            ("pan", "Verify PAN", self.pan),
+            ("pan_data", "ITR, GSTIN, investment, turnover", self.pan_data),
+            ("enterprise", "Enterprise and contact details", self.enterprise),
+            ("addresses", "Official address, units and plants", self.addresses),
+            ("business", "Status, bank and major activity", self.business),
+            ("nic", "NIC activity codes", self.nic_codes),
+            ("details", "Employees, interests and DIC", self.details),
+            ("submit", "Final OTP, captcha and Udyam number", self.submit),
+        ]
         return [
             Step("open", "Open the Udyam registration page", self.open_portal),
             Step("aadhaar", "Validate Aadhaar with OTP", self.aadhaar, "open"),
-            Step("pan", "Verify PAN", self._guarded(self.pan), "pan"),
-            Step(
-                "pan_data",
-                "ITR, GSTIN, investment, turnover",
-                self.pan_data,
-                "pan_data",
-            ),
-            Step(
-                "enterprise",
-                "Enterprise and contact details",
-                self.enterprise,
-                "enterprise",
-            ),
-            Step(
-                "addresses",
-                "Official address, units and plants",
-                self.addresses,
-                "addresses",
-            ),
-            Step(
-                "business",
-                "Status, bank and major activity",
-                self._guarded(self.business),
-                "business",
-            ),
-            Step("nic", "NIC activity codes", self._guarded(self.nic_codes), "nic"),
-            Step(
-                "details",
-                "Employees, interests and DIC",
-                self._guarded(self.details),
-                "details",
-            ),
-            Step(
-                "submit",
-                "Final OTP, captcha and Udyam number",
-                self._guarded(self.submit),
-                "submit",
+            *(
+                Step(name, title, self._guarded(action), name)
+                for name, title, action in sections
             ),
             Step(
                 "acknowledgement",
@@ -277,10 +253,10 @@ class UdyamFlow(Flow):
             return
         ui = UdyamPage(ctx)
         ui.require_form("pan_heading")
-        if ui.page.is_visible(ui.loc("enterprise_name")):
-            return  # already past this section (a retry)
-        udyam = _udyam(ctx.applicant)
+        udyam = _udyam(ctx.applicant)  # answering again (a retry) changes nothing
         ui.choose("itr", "yes" if udyam.itr_filed else "no")
+        # FIXME(udyam): with GSTIN "Yes" the real portal likely asks for the number;
+        # its control id was not found (PORTALS.md s.3) and the simulator has none.
         ui.choose_plain(_GSTIN_SELECTORS[udyam.gstin_answer])
         ui.fill_money(udyam)
         if ui.page.is_visible(ui.loc("enterprise_continue")):
@@ -964,6 +940,8 @@ def _upper_text(value: str) -> str:
     return "".join(value.split()).upper()
 
 
+# FIXME(udyam): the real portal may pre-fill (and disable) investment and turnover
+# from ITR/GST data; fill_money skips disabled fields but never checks the figures.
 def _rupees(amount: float) -> str:
     return str(int(amount)) if float(amount).is_integer() else f"{amount:.2f}"
 

@@ -371,8 +371,12 @@ _SCHEMA_V2 = (
     "CREATE INDEX evidence_by_filing ON evidence (filing_id)",
 )
 
+# Version 3: the DSC PIN the applicant will log in to eMudhra with is a password, so
+# it moves out of data_json into a column sealed with the vault key.
+_SCHEMA_V3 = ("ALTER TABLE applicants ADD COLUMN dsc_pin_sealed BLOB",)
+
 # MIGRATIONS[n] takes a database from version n to n + 1. Append; never edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -695,13 +699,14 @@ class Store:
         self, tx: _Transaction, applicant: Applicant, source: str
     ) -> None:
         aadhaar_ref = self._vault.put(applicant.person.aadhaar.reveal())
+        stored, sealed_pin = self._seal_pin(applicant)
         consent = applicant.consent
         now = _text(_now())
         tx.execute(
             "INSERT INTO applicants (ref, display_name, masked_aadhaar, pan, mobile, "
             "email, services, data_json, aadhaar_ref, source, created_at, "
-            "consent_given_at, consent_given_by, consent_services, consent_note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "consent_given_at, consent_given_by, consent_services, consent_note, "
+            "dsc_pin_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 applicant.ref,
                 applicant.display_name,
@@ -710,7 +715,7 @@ class Store:
                 applicant.person.mobile,
                 applicant.person.email,
                 _services_text(applicant.services),
-                applicant.model_dump_json(),  # the Aadhaar serialises masked
+                stored.model_dump_json(),  # the Aadhaar serialises masked
                 aadhaar_ref,
                 applicant.source or source,
                 now,
@@ -718,6 +723,7 @@ class Store:
                 consent.given_by if consent else None,
                 _services_text(consent.services) if consent else None,
                 consent.note if consent else "",
+                sealed_pin,
             ),
         )
         if consent:
@@ -730,6 +736,18 @@ class Store:
                 consent.services,
                 consent.note,
             )
+
+    def _seal_pin(self, applicant: Applicant) -> tuple[Applicant, bytes | None]:
+        """The applicant without the DSC PIN in clear, and the PIN sealed."""
+        if applicant.dsc is None or not applicant.dsc.pin:
+            return applicant, None
+        sealed = self._vault.seal(applicant.dsc.pin, applicant.ref)
+        dsc = applicant.dsc.model_copy(update={"pin": ""})
+        return applicant.model_copy(update={"dsc": dsc}), sealed
+
+    def _unseal_pin(self, row: sqlite3.Row) -> str:
+        sealed = row["dsc_pin_sealed"]
+        return self._vault.unseal(sealed, row["ref"]) if sealed else ""
 
     @staticmethod
     def _insert_filing(tx: _Transaction, applicant: Applicant, service: Service) -> int:
@@ -789,7 +807,8 @@ class Store:
                 if reveal
                 else SealedAadhaar(row["masked_aadhaar"][-4:])
             )
-        return _applicant_from_row(row, aadhaar)
+            pin = self._unseal_pin(row) if reveal else ""
+        return _applicant_from_row(row, aadhaar, pin)
 
     def applicants(self) -> list[Applicant]:
         """Every applicant, oldest first, each with a :class:`SealedAadhaar`."""
@@ -1291,6 +1310,9 @@ class Store:
             touched = 0
             for ref, aadhaar_ref in rows:
                 purged = self._vault.purge(aadhaar_ref)
+                tx.execute(
+                    "UPDATE applicants SET dsc_pin_sealed = NULL WHERE ref = ?", (ref,)
+                )
                 deleted = self._delete_evidence(tx, ref)
                 vault_entries += int(purged)
                 files += deleted
@@ -1384,9 +1406,13 @@ def _make_private(database: Path) -> None:
         log.info("Made %s readable by this user only", database.name)
 
 
-def _applicant_from_row(row: sqlite3.Row, aadhaar: AadhaarNumber) -> Applicant:
+def _applicant_from_row(
+    row: sqlite3.Row, aadhaar: AadhaarNumber, pin: str = ""
+) -> Applicant:
     data = json.loads(row["data_json"])
     data["person"]["aadhaar"] = aadhaar
+    if pin and data.get("dsc"):
+        data["dsc"]["pin"] = pin
     services = _services_from(row["consent_services"])
     data["consent"] = (
         {

@@ -184,6 +184,24 @@ class AadhaarVault:
         )
         return ref
 
+    def seal(self, secret: str, bound_to: str) -> bytes:
+        """Encrypt a short secret (a DSC PIN) for a column of its own row.
+
+        ``bound_to`` (the applicant's ref) is authenticated with it, so a sealed value
+        copied onto another row does not open.
+        """
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._cipher.encrypt(nonce, secret.encode(), bound_to.encode())
+
+    def unseal(self, sealed: bytes, bound_to: str) -> str:
+        nonce, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+        try:
+            return self._cipher.decrypt(nonce, ciphertext, bound_to.encode()).decode()
+        except InvalidTag as error:
+            raise VaultError(
+                "A sealed value does not open with this computer's key."
+            ) from error
+
     def get(self, ref: str) -> str:
         """The 12 digits behind ``ref``.
 

@@ -109,13 +109,17 @@ class DetailsPane(QWidget):
 
     Signals:
         copied(str): text was put on the clipboard (the status bar says so).
+        pin_requested(str): the operator asked to see the DSC PIN the app chose for
+            this applicant (ref); the window reveals it from the store.
     """
 
     copied = Signal(str)
+    pin_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.filing: FilingRow | None = None
+        self._applicant_ref = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.title = QLabel("Select a filing to see its details", self)
@@ -136,6 +140,11 @@ class DetailsPane(QWidget):
         self.facts = QFormLayout(self.facts_box)
         self.facts.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.facts_box)
+        # The PIN is the applicant's eMudhra password: shown only when asked for.
+        self.show_pin = QPushButton("Show the DSC PIN Filing Desk chose", self)
+        self.show_pin.clicked.connect(self._on_show_pin)
+        self.show_pin.setVisible(False)
+        layout.addWidget(self.show_pin)
         layout.addWidget(_section("Steps", self))
         self.timeline = QTreeWidget(self)
         self.timeline.setHeaderLabels(["Step", "Outcome", "Took"])
@@ -178,6 +187,8 @@ class DetailsPane(QWidget):
 
     def clear(self) -> None:
         self.filing = None
+        self._applicant_ref = ""
+        self.show_pin.setVisible(False)
         self.title.setText("Select a filing to see its details")
         self.status.clear()
         self.result_frame.setVisible(False)
@@ -204,6 +215,9 @@ class DetailsPane(QWidget):
         self.status.setText(text)
         self._show_result(filing)
         self._set_facts(applicant_facts(applicant) if applicant else [])
+        self._applicant_ref = applicant.ref if applicant else ""
+        chose_pin = bool(applicant and applicant.dsc and applicant.dsc.pin_generated)
+        self.show_pin.setVisible(chose_pin)
         self._show_steps(steps)
         self._show_evidence(evidence)
 
@@ -281,6 +295,10 @@ class DetailsPane(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     @Slot()
+    def _on_show_pin(self) -> None:
+        if self._applicant_ref:
+            self.pin_requested.emit(self._applicant_ref)
+
     def _on_copy_result(self) -> None:
         if self.filing and self.filing.result:
             self._copy(self.filing.result)

@@ -60,6 +60,7 @@ from desktop_app.core import settings as settings_module
 from desktop_app.core.models import Service
 from desktop_app.core.settings import Settings
 from desktop_app.core.store import FilingStatus, Store, StoreError
+from desktop_app.core.vault import VaultError
 from desktop_app.gui.consent_dialog import ConsentDialog
 from desktop_app.gui.core_api import RunnerFactory, default_runner_factory
 from desktop_app.gui.details import DetailsPane
@@ -227,6 +228,7 @@ class MainWindow(QMainWindow):
         self.details = DetailsPane(self)
         self.details.setObjectName("detailsPane")
         self.details.copied.connect(self._on_copied)
+        self.details.pin_requested.connect(self._on_pin_requested)
 
         self.step_log = LogView(self.step_log_model, self)
         self.step_log.setObjectName("stepLog")
@@ -677,6 +679,25 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Copied to the clipboard", 3000)
 
     # ------------------------------------------------------------------ consent
+
+    @Slot(str)
+    def _on_pin_requested(self, ref: str) -> None:
+        try:
+            applicant = self.store.applicant(ref, reveal=True)
+        except (StoreError, VaultError) as error:
+            QMessageBox.warning(self, APP_NAME, str(error))
+            return
+        pin = applicant.dsc.pin if applicant.dsc else ""
+        if not pin:
+            QMessageBox.information(self, APP_NAME, "No DSC PIN is kept for them.")
+            return
+        QMessageBox.information(
+            self,
+            "DSC login PIN",
+            f"Filing Desk chose the eMudhra PIN {pin} for {applicant.display_name}.\n\n"
+            "Give it to the applicant: they need it to log in to eMudhra and to "
+            "download their certificate.",
+        )
 
     @Slot()
     def _on_consent_triggered(self) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core.models import Service
+from desktop_app.core.models import DscRequest, Service
 from desktop_app.core.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -124,7 +124,7 @@ def test_version_1_database_is_migrated_and_keeps_its_data(data_dir: DataDir) ->
         store.set_priority(filing.id, 5)
         assert store.filing(filing.id).priority == 5
 
-    assert version == SCHEMA_VERSION == 2
+    assert version == SCHEMA_VERSION == 3
     assert filing.display_name == "Old Client"
     assert filing.result == "UDYAM-TN-29-0000001"
     assert filing.status is FilingStatus.COMPLETED and filing.priority == 0
@@ -575,3 +575,39 @@ def test_many_threads_write_at_once(store: Store) -> None:
         assert len(store.events(filing_id)) == rounds + 1
     check = store._connection.execute("PRAGMA integrity_check").fetchone()[0]
     assert check == "ok"
+
+
+# ------------------------------------------------------------------- DSC PIN
+
+
+def test_the_dsc_pin_is_kept_sealed_and_opens_only_on_reveal(data_dir: DataDir) -> None:
+    pin = "582917"
+    applicant = make_applicant("P-1", services=frozenset({Service.DSC}))
+    applicant.dsc = DscRequest(pin=pin, pin_generated=True)
+    with Store.open(data_dir) as store:
+        store.add_applicants([applicant], "clients.xlsx")
+        hidden = store.applicant("P-1")
+        assert hidden.dsc is not None
+        assert (hidden.dsc.pin, hidden.dsc.pin_generated) == ("", True)
+        assert store.applicant("P-1", reveal=True).dsc.pin == pin
+    for path in data_dir.root.rglob("*"):
+        if path.is_file():
+            assert pin.encode() not in path.read_bytes(), path.name
+
+
+def test_purging_an_applicant_also_drops_the_sealed_pin(data_dir: DataDir) -> None:
+    applicant = make_applicant(
+        "P-2", services=frozenset({Service.DSC}), consent=frozenset({Service.DSC})
+    )
+    applicant.dsc = DscRequest(pin="582917")
+    with Store.open(data_dir) as store:
+        store.add_applicants([applicant], "clients.xlsx")
+        filing_id = store.filings()[0].id
+        store.begin_attempt(filing_id)
+        store.save_result(filing_id, "3100000001")
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
+        assert store.purge_expired(now=later, days=30).vault_entries == 1
+        sealed = store._connection.execute(
+            "SELECT dsc_pin_sealed FROM applicants WHERE ref = 'P-2'"
+        ).fetchone()[0]
+        assert sealed is None

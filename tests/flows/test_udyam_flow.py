@@ -188,6 +188,15 @@ def test_two_filings_at_once_through_the_runner(
     assert sessions.all_quit()
 
 
+def test_the_older_form_layout_files_too(store: Store, sessions: Sessions) -> None:
+    # Investment and turnover sit in the main form there, with no "Continue...".
+    with start_simulators(options={"udyam": {"layout": "old"}}) as sims:
+        filing_id = add_applicant(store, sims, udyam_applicant(23, OrgType.TRUST))
+        operator = ScriptedOperator(simulator_answers(sims))
+        outcome = run_filing(store, sims, sessions, filing_id, operator)
+    _assert_completed(store, filing_id, outcome)
+
+
 # ---------------------------------------------------------------- the operator
 
 

@@ -291,3 +291,30 @@ def test_export_writes_the_core_format(window_env, tmp_path) -> None:
     text = target.read_text(encoding="utf-8-sig")
     assert "Test Person 0001" in text
     assert Service.DSC.label in text or "dsc" in text.lower()
+
+
+def test_the_pin_the_app_chose_is_shown_only_when_asked(window_env, qtbot) -> None:
+    from desktop_app.core.models import DscRequest
+
+    applicant = make_applicant(9)
+    applicant.dsc = DscRequest(pin="582917", pin_generated=True)
+    result = window_env.store.add_applicants([applicant], "t")
+    window = window_env.window()
+    _select(window, result.filing_ids[0])
+    qtbot.waitUntil(lambda: window.details.show_pin.isVisible(), timeout=5000)
+    assert all(
+        "582917" not in window.details.facts.itemAt(i).widget().text()
+        for i in range(window.details.facts.count())
+        if window.details.facts.itemAt(i).widget() is not None
+    )
+    shown: list[str] = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        shown.append(box.text())
+        box.accept()
+
+    QTimer.singleShot(50, read_and_close)
+    window.details.show_pin.click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert "582917" in shown[0]

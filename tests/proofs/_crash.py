@@ -225,7 +225,7 @@ class CrashHarness:
             return lambda: urn_count(self.sims) > urns
         if point == "after_app_no":
             return lambda: emudhra_count(self.sims) > app_nos
-        delay = self.random.uniform(1.0, 60.0)
+        delay = self.random.uniform(0.5, 30.0)  # a batch takes 40-60 s
         return lambda: time.monotonic() - child.started >= delay
 
     # --------------------------------------------------------------- the proof

@@ -27,7 +27,7 @@ from _faults import (
 from desktop_app.simulators.base import FAULT_NAMES
 
 SEED = int(os.environ.get("PROOFS_FAULT_SEED", "8"))
-SINGLES = 5
+SINGLES = 4
 PAIRS = 1
 
 
