@@ -386,4 +386,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if _TRUE_RESERVE:
+        # Freeing the reserve at exit would give True back the references PySide6
+        # took and abort the interpreter; leave without the clean-up.
+        sys.stdout.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -44,6 +44,10 @@ from _flow_fixtures import (  # noqa: E402
     simulator_answers,
     udyam_applicant,
 )
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.alert import Alert  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -241,7 +245,7 @@ def _bare_script(d: Any, sims: Any, a: Applicant) -> str:  # noqa: PLR0915
     def post(action: Callable[[], Any]) -> None:
         old = d.find_element(By.TAG_NAME, "html")
         action()
-        WebDriverWait(d, 30, WAIT_POLL).until(ec.staleness_of(old))
+        WebDriverWait(d, 30, WAIT_POLL).until(lambda _: _gone(old))
         WebDriverWait(d, 30, WAIT_POLL).until(
             lambda drv: drv.execute_script("return document.readyState") == "complete"
         )
@@ -339,7 +343,7 @@ def _bare_script(d: Any, sims: Any, a: Applicant) -> str:  # noqa: PLR0915
     old = d.find_element(By.TAG_NAME, "html")
     el("btnsubmit").click()
     Alert(d).accept()
-    WebDriverWait(d, 30, WAIT_POLL).until(ec.staleness_of(old))
+    WebDriverWait(d, 30, WAIT_POLL).until(lambda _: _gone(old))
     typ("txtOtp", code("final_otp", p.mobile))
     typ("txtCaptcha", captcha_of(sims.urls["control"], p.mobile) or "")
     el("btn_finalsubmit").click()
@@ -348,6 +352,19 @@ def _bare_script(d: Any, sims: Any, a: Applicant) -> str:  # noqa: PLR0915
     alert.accept()
     base64.b64decode(d.print_page())  # the acknowledgement, as the app saves it
     return text
+
+
+def _gone(element: Any) -> bool:
+    """Staleness, counting Chrome's 'not in the document' answer during a load."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
 
 
 def _address_fields(prefix: str, address: Any) -> list[tuple[str, str]]:

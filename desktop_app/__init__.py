@@ -1,4 +1,4 @@
-"""Filing Desk: files eMudhra DSC and Udyam applications with the operator in the loop."""
+"""Filing Desk: files eMudhra DSC and Udyam applications, operator in the loop."""
 
 __version__ = "0.1.0"
 APP_NAME = "Filing Desk"

@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PROMPT_TIMEOUT = 600.0  # seconds; UIDAI OTPs are valid for about 10 minutes
 DEFAULT_MAX_ATTEMPTS = 3
+# SimulatorOperator: how long a later attempt waits for a new code before typing the
+# last one again, as a person would when the portal sent no new SMS.
+RETYPE_AFTER = 5.0
 
 
 class PromptKind(enum.StrEnum):
@@ -707,9 +710,13 @@ class SimulatorOperator(Operator):
         request = prompt.request
         to = request.email if request.kind is PromptKind.EMAIL_OTP else request.mobile
         key = (to.lower(), request.kind.value, request.portal)
-        message = self._newest_unused(
-            key, min(request.remaining(), self.delivery_timeout)
-        )
+        wait = min(request.remaining(), self.delivery_timeout)
+        retyping = request.attempt > 1 and key in self._used
+        if retyping:  # a portal may keep its code after refusing it (issue 8 fix)
+            wait = min(wait, RETYPE_AFTER)
+        message = self._newest_unused(key, wait)
+        if message is None and retyping:
+            message = self._last_used(key)  # a person types the same SMS again
         if message is None:
             prompt.cancel(f"No {request.kind.label} reached the simulated phone.")
             return
@@ -719,6 +726,14 @@ class SimulatorOperator(Operator):
             return  # the same message stays unused, for the next attempt
         self._used[key] = message.seq
         prompt.answer(message.code)
+
+    def _last_used(self, key: tuple[str, str, str]) -> Message | None:
+        to, kind, portal = key
+        used = self._used.get(key, 0)
+        for message in self.outbox.messages(to, after=used - 1):
+            if message.seq == used and _fits(message, kind, portal):
+                return message
+        return None
 
     def _newest_unused(
         self, key: tuple[str, str, str], timeout: float

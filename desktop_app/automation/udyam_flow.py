@@ -24,9 +24,9 @@ starts a new application, which needs a new Aadhaar OTP. So:
   died) the step raises ``TechnicalFailure(fresh_session=True)``: the engine starts
   over in a fresh browser, which means a new Aadhaar OTP. There is no way back into
   a lost WebForms application.
-* Once the URN is read it is kept in ``ctx.state``; every step then does nothing, so
-  no retry can file twice. A failure to save the acknowledgement never fails the
-  filing.
+* Once the URN is read it is saved on the filing at once and kept in
+  ``ctx.state``; every step then does nothing, so no retry can file twice. A failure
+  to save the acknowledgement never fails the filing.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ class UdyamFlow(Flow):
         ui.type("owner_name", person.full_name)
         ui.page.set_checked(ui.loc("aadhaar_consent"), True)
         ui.click_postback("validate_aadhaar")
-
+        ui.check_page()
         if not ui.page.is_visible(ui.loc("aadhaar_otp")):
             raise _aadhaar_refusal(ui, ui.label("message_label"))
 
@@ -184,6 +184,7 @@ class UdyamFlow(Flow):
         def submit(otp: str) -> Verdict:
             ui.type_prepared("aadhaar_otp", otp)
             ui.click_postback("validate_otp")
+            ui.check_page()  # an error page is no verdict on the OTP
             if ui.page.is_present(ui.loc("pan_heading")):
                 return Verdict.ok()
             refusal = ui.label("otp_error_label") or ui.label("message_label")
@@ -232,6 +233,7 @@ class UdyamFlow(Flow):
             tried.append(variant)
             ui.type("pan_name", variant)
             ui.click_postback("validate_pan")
+            ui.check_page()
             answer = ui.label("pan_error_label")
             if ui.says(answer, "pan_verified"):
                 _record_name(ctx, variant, person.pan_name)
@@ -470,10 +472,17 @@ class UdyamPage:
         self.ctx = ctx
         self.config = portal_config(ctx)
         self.page: PageActions = ctx.page
-        if not self.page.loaders:
-            self.page.loaders = self.config.loader_locators()
+        self._use_loaders_on_page()
         self.driver = self.page.driver
         self._prepared: dict[str, Any] = {}
+
+    def _use_loaders_on_page(self) -> None:
+        # Waiting for a loader the page does not have still costs a round trip
+        # after every postback; keep the configured loaders this page carries
+        # (the portal renders them once, hidden), or all of them on a blank page.
+        configured = self.config.loader_locators()
+        present = [loader for loader in configured if self.page.is_present(loader)]
+        self.page.loaders = present or configured
 
     # -- config
 
@@ -595,16 +604,18 @@ class UdyamPage:
             return None
 
     def postback(self, action: Callable[[], object]) -> None:
-        """Run ``action`` (which posts back), wait for the page, check it is sane."""
+        """Run ``action`` (which posts back) and wait for the page to settle.
+
+        An error page in place of the form is noticed by the next wait, which
+        :meth:`UdyamFlow._guarded` turns into a fresh start.
+        """
         old = self._html()
         action()
         self.page.after_postback(old)
-        self.check_page()
 
     def settle(self) -> None:
         """Wait for a postback already started (by a select inside a cascade)."""
         self.page.after_postback()
-        self.check_page()
 
     def check_page(self) -> None:
         """After a postback: an error, blank or expired page means starting over."""
@@ -631,12 +642,15 @@ class UdyamPage:
         if by != By.ID:
             raise ValueError(f"radio group {group} must be located by id")
         locator = (By.ID, f"{table_id}_{items.index(choice)}")
-        if self.driver.find_element(*locator).is_selected():
+        if self.page.find_present(locator).is_selected():
             return  # choosing it again would not post back
+        # A plain click (PageActions waits out loaders, script-clicks past overlays);
+        # set_checked's read-back would cost two more round trips per radio, and
+        # the portal reports an unanswered question at Submit anyway.
         if group in self.option("postback_controls", []):
-            self.postback(lambda: self.page.set_checked(locator, True))
+            self.postback(lambda: self.page.click(locator))
         else:
-            self.page.set_checked(locator, True)
+            self.page.click(locator)
 
     def choose_plain(self, name: str) -> None:
         self.page.set_checked(self.loc(name), True)
@@ -670,8 +684,14 @@ class UdyamPage:
         self.select_postback(child, exact)
 
     def _option_text(self, name: str, wanted: str) -> str:
-        value = self.option_value(name, wanted)
-        return next(text for v, text in self.options(name) if v == value)
+        key = _option_key(wanted)
+        for _value, text in self.options(name):
+            if _option_key(text) == key:
+                return text
+        raise BusinessFailure(
+            f"The portal's list has no '{wanted}'.",
+            next_step="Check the spelling in the applicant's file and retry.",
+        )
 
     def options(self, name: str) -> list[tuple[str, str]]:
         """(value, text) of a list's options, read in one call (lists are long)."""
@@ -875,9 +895,9 @@ def _record_name(ctx: FlowContext, variant: str, given: str) -> None:
 
 def _record_urn(ctx: FlowContext, ui: UdyamPage, urn: str) -> None:
     ctx.state["urn"] = urn
-    ctx.result = urn
     ctx.next_step = ui.message("next_step_done")
-    ctx.report(f"Udyam Registration Number: {urn}")
+    # Committed before the acknowledgement is saved: a crash from here on keeps it.
+    ctx.keep_issued_number(urn, label="Udyam Registration Number")
 
 
 def _sent_to(label: str) -> str:
@@ -951,4 +971,9 @@ def _is_stale(element: Any) -> bool:
         element.is_enabled()
     except StaleElementReferenceException:
         return True
+    except WebDriverException as error:
+        # Chrome's answer for a node of the page being replaced (as in page.py).
+        if "does not belong to the document" in str(error):
+            return True
+        raise
     return False

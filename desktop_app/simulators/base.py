@@ -506,7 +506,7 @@ class PortalApp:
 
     def _apply_latency(self) -> None:
         params = self.context.faults.get("latency")
-        if params:
+        if params is not None:
             delay = float(params.get("ms", 0)) + self.context.random.uniform(
                 0, float(params.get("jitter_ms", 0))
             )
@@ -514,7 +514,7 @@ class PortalApp:
 
     def _injected_500(self, request: Request) -> Response | None:
         params = self.context.faults.get("http_500_once")
-        if not params or params.get("path", request.path) != request.path:
+        if params is None or params.get("path", request.path) != request.path:
             return None
         if self.context.faults.consume("http_500_once") is None:
             return None
@@ -522,7 +522,7 @@ class PortalApp:
 
     def _expired(self, session: Session) -> bool:
         params = self.context.faults.get("session_expiry")
-        if not params:
+        if params is None:
             return False
         return time.monotonic() - session.created > float(params.get("seconds", 60))
 

@@ -321,7 +321,7 @@ class UdyamPortal(PortalApp):
 
     def _slow_loader(self) -> None:
         params = self.context.faults.get("slow_loader")
-        if params:
+        if params is not None:
             # The browser keeps the old page, loader on top, until this answer comes.
             time.sleep(float(params.get("ms", 3000)) / 1000)
 

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_every_simulated_portal_has_its_first_page_elements(tmp_path, capsys):
-    status = main(["--data-dir", str(tmp_path), "check-portals", "--demo", "--headless"])
+    status = main(
+        ["--data-dir", str(tmp_path), "check-portals", "--demo", "--headless"]
+    )
 
     lines = capsys.readouterr().out.splitlines()
     assert status == 0, lines

@@ -19,6 +19,7 @@ kill it checks, with the app's own store and ``desktop-app status --json``:
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -185,15 +186,14 @@ class CrashHarness:
     ) -> Callable[[], bool]:
         urns, app_nos, seq = baseline
         if point == "import":
-            # Kill a moment after the child opened the store: it is adding the rows.
-            jitter = self.random.uniform(0.0, 0.15)
-            database = DataDir(self.data_dir).database
-            files = [database, database.with_name(database.name + "-wal")]
-            since = time.time()  # file times are wall-clock; this is no deadline
+            # The child opens the store right before adding the file's rows (the
+            # rows are read and checked first): kill a moment after it opened it.
+            jitter = self.random.uniform(0.0, 0.3)
+            database = os.path.realpath(DataDir(self.data_dir).database)
             opened: list[float] = []
 
             def importing() -> bool:
-                if not opened and any(_written_since(f, since) for f in files):
+                if not opened and _has_open(child.pid, database):
                     opened.append(time.monotonic())
                 return bool(opened) and time.monotonic() - opened[0] >= jitter
 
@@ -377,11 +377,19 @@ def _finish(child: Child) -> list[int]:
     return session_pids(child.pid)
 
 
-def _written_since(path: Path, since: float) -> bool:
+def _has_open(pid: int, path: str) -> bool:
+    """Whether process ``pid`` has ``path`` open (Linux /proc)."""
     try:
-        return path.stat().st_mtime >= since
-    except FileNotFoundError:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
         return False
+    for descriptor in descriptors:
+        try:
+            if os.readlink(descriptor) == path:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def run_kills(

@@ -46,11 +46,13 @@ class Outcome(enum.StrEnum):
     RETRIED = "retried-then-completed"  # completed after an engine retry
     BUSINESS = "failed business"
     TECHNICAL = "failed technical"
+    CANCELLED = "cancelled"  # never expected: no fault should need the operator
 
 
 COMPLETES = frozenset({Outcome.RECOVERED, Outcome.RETRIED})
 BUSINESS = frozenset({Outcome.BUSINESS})
 TECHNICAL = frozenset({Outcome.TECHNICAL})
+RETRIED_OR_TECHNICAL = frozenset({Outcome.RETRIED, Outcome.TECHNICAL})
 
 # The parameters each fault is switched on with.
 FAULT_PARAMS: dict[str, dict[str, Any]] = {
@@ -79,8 +81,10 @@ EXPECTED: dict[str, dict[str, frozenset[Outcome]]] = {
     "slow_loader": dict(_ALL),
     "blank_first_load": dict(_ALL),
     "http_500_once": dict(_ALL),
-    # Sessions die faster than any filing can finish: retries cannot help.
-    "session_expiry": dict.fromkeys(FLOWS, TECHNICAL),
+    # Sessions die after 6 s: a retry completes only if it fits in one session
+    # (the PAN route's hosts are quick), otherwise the retries run out. Never a
+    # first-attempt success, never a business failure.
+    "session_expiry": dict.fromkeys(FLOWS, RETRIED_OR_TECHNICAL),
     "click_overlay": dict(_ALL),
     "lossy_typing": dict(_ALL),
     "empty_cascade": dict(_ALL),
@@ -95,13 +99,6 @@ EXPECTED: dict[str, dict[str, frozenset[Outcome]]] = {
 }
 assert set(EXPECTED) == set(FAULT_NAMES)
 
-_RANK = {
-    Outcome.BUSINESS: 3,
-    Outcome.TECHNICAL: 2,
-    Outcome.RETRIED: 1,
-    Outcome.RECOVERED: 0,
-}
-
 
 def expected_for(faults: tuple[str, ...], flow: str) -> frozenset[Outcome]:
     """Allowed outcomes for faults together: whichever fault bites first decides, so
@@ -110,7 +107,10 @@ def expected_for(faults: tuple[str, ...], flow: str) -> frozenset[Outcome]:
     failing = [a for a in allowed if not a <= COMPLETES]
     if not failing:
         return COMPLETES
-    return frozenset().union(*failing)
+    union = frozenset().union(*failing)
+    if any(not a & COMPLETES for a in allowed):  # one fault never lets it finish
+        union -= COMPLETES
+    return union
 
 
 def all_singles() -> list[tuple[tuple[str, ...], str]]:
@@ -173,7 +173,9 @@ def _outcome(row: Any) -> Outcome | None:
         return Outcome.BUSINESS
     if row.status is FilingStatus.FAILED:
         return Outcome.TECHNICAL
-    return None
+    if row.status is FilingStatus.CANCELLED:
+        return Outcome.CANCELLED
+    return None  # still ready/running/interrupted: it did not end in time
 
 
 def run_case(

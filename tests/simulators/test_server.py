@@ -170,3 +170,14 @@ def test_simulate_command_parses_faults_and_serves_until_stopped(
     assert not runner.is_alive()
     assert "/UdyamRegistration.aspx" in output and "/phone" in output
     assert "faults on: slow_loader" in output
+
+
+def test_a_fault_switched_on_without_parameters_uses_its_defaults():
+    with start_simulators(faults={"http_500_once": {}}) as sims:
+        url = sims.urls["udyam"] + "/UdyamRegistration.aspx"
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(url, timeout=10).close()
+        failed.value.close()
+        assert failed.value.code == 500
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
