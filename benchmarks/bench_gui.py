@@ -284,9 +284,9 @@ def _auto_answer(window, sims):
     """Answer each dialog like an operator reading the simulated phone."""
     from PySide6.QtCore import QTimer
 
-    from desktop_app.commands.run import _simulator_captcha
+    from desktop_app.commands.run import simulator_captcha_solver
 
-    solve_captcha = _simulator_captcha(sims)
+    solve_captcha = simulator_captcha_solver(sims)
 
     def on_shown(prompt) -> None:
         request = prompt.request

@@ -20,7 +20,7 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -276,7 +276,9 @@ def _operator(args: argparse.Namespace, sims: Any) -> Operator:
         extra = {"SIMULATOR_CONTROL_URL": sims.urls["control"]} if sims else {}
         return CommandOperator(args.otp_command, extra)
     if sims is not None:
-        return SimulatorOperator(sims.outbox, captcha_solver=_simulator_captcha(sims))
+        return SimulatorOperator(
+            sims.outbox, captcha_solver=simulator_captcha_solver(sims)
+        )
     return TerminalOperator()
 
 
@@ -291,20 +293,11 @@ def _partner(args: argparse.Namespace, settings: Settings) -> PartnerCredentials
     return partner_credentials(settings.partner_username)
 
 
-def _simulator_captcha(sims: Any):  # noqa: ANN202
-    """Reads the simulated Udyam captcha the applicant's session is showing."""
+def simulator_captcha_solver(sims: Any) -> Callable[[PromptRequest], str | None]:
+    """Answers captchas in demo mode from what the simulated Udyam page shows."""
 
     def solve(request: PromptRequest) -> str | None:
-        # FIXME(run): reads the Udyam simulator's sessions directly; a public
-        # "captcha shown to this mobile" call on the simulator would be cleaner.
-        portal = sims.portals.get(request.portal)
-        sessions = getattr(getattr(portal, "sessions", None), "_sessions", {})
-        for session in list(sessions.values()):
-            app = session.get("udyam")
-            text = getattr(app, "captcha_text", "")
-            if text and getattr(app, "final_recipient", "") == request.mobile:
-                return text
-        return None
+        return sims.captcha_for(request.mobile)
 
     return solve
 

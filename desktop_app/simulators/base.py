@@ -207,6 +207,11 @@ class SessionStore:
         with self._lock:
             self._sessions.pop(session.sid, None)
 
+    def snapshot(self) -> list[Session]:
+        """The live sessions now (a copy: safe while requests come in)."""
+        with self._lock:
+            return list(self._sessions.values())
+
     def cookie_header(self, session: Session) -> tuple[str, str]:
         return ("Set-Cookie", f"{self.cookie_name}={session.sid}; Path=/; HttpOnly")
 

@@ -89,6 +89,16 @@ class SimulatorSet:
     def faults(self) -> Faults:
         return self.context.faults
 
+    def captchas_shown(self, mobile: str | None = None) -> list[tuple[str, str]]:
+        """(mobile, text) of every captcha the simulated Udyam pages show now."""
+        udyam = self.portals.get("udyam")
+        return udyam.captchas_shown(mobile) if isinstance(udyam, UdyamPortal) else []
+
+    def captcha_for(self, mobile: str) -> str | None:
+        """The captcha the applicant with this mobile is looking at, if any."""
+        shown = self.captchas_shown(mobile)
+        return shown[-1][1] if shown else None
+
     def _serve(
         self, name: str, app: Callable[..., Iterable[bytes]], host: str, port: int
     ) -> None:
@@ -233,23 +243,10 @@ class ControlApp:
         For the demo and tests only (an ``--otp-command`` stands in for the person
         reading the image); this is the simulator's control host, never a portal.
         """
-        portal = self.sims.portals.get("udyam")
-        store = getattr(portal, "sessions", None)
-        # FIXME(simulators): reads SessionStore's private dict; a public iterator on
-        # SessionStore (base.py) would be cleaner.
-        lock = getattr(store, "_lock", None)
-        if lock is None:
-            return []
-        with lock:
-            sessions = list(getattr(store, "_sessions", {}).values())
-        found = []
-        for session in sessions:
-            app = session.get("udyam")
-            text = getattr(app, "captcha_text", "")
-            mobile = getattr(app, "final_recipient", "")
-            if text and (to is None or mobile == to):
-                found.append({"to": mobile, "captcha": text})
-        return found
+        return [
+            {"to": mobile, "captcha": text}
+            for mobile, text in self.sims.captchas_shown(to)
+        ]
 
     def _faults(self, method: str, body: bytes) -> Response:
         faults = self.sims.faults

@@ -685,6 +685,21 @@ class UdyamPortal(PortalApp):
         with self._lock:
             return self._urn_sequence
 
+    def captchas_shown(self, mobile: str | None = None) -> list[tuple[str, str]]:
+        """(mobile, captcha text) for each final-submission page showing a captcha.
+
+        A training and test aid of the simulator (the demo's stand-in for a person
+        reading the image); the real portal offers nothing like it.
+        """
+        shown = []
+        for session in self.sessions.snapshot():
+            app = session.get("udyam")
+            text = getattr(app, "captcha_text", "")
+            recipient = getattr(app, "final_recipient", "")
+            if text and (mobile is None or recipient == mobile):
+                shown.append((recipient, text))
+        return shown
+
     # ------------------------------------------------------------- rendering
 
     def _render(self, session: Session, app: Application) -> str:

@@ -37,7 +37,7 @@ def _wrong(code: str) -> str:
 def test_window_files_on_the_simulators_with_a_wrong_then_right_otp(
     window_env, qtbot
 ) -> None:
-    from desktop_app.commands.run import _simulator_captcha
+    from desktop_app.commands.run import simulator_captcha_solver
     from desktop_app.core.importer import read_file
     from desktop_app.gui.app import link_demo_mobiles
     from desktop_app.paths import resource_path
@@ -59,7 +59,7 @@ def test_window_files_on_the_simulators_with_a_wrong_then_right_otp(
             k: v for k, v in sims.urls.items() if k != "control"
         }
         attempts: list[int] = []
-        solve_captcha = _simulator_captcha(sims)
+        solve_captcha = simulator_captcha_solver(sims)
 
         def on_shown(prompt) -> None:
             request = prompt.request
