@@ -213,13 +213,27 @@ class PageActions:
 
     def open(self, url: str) -> None:
         """Load ``url`` and wait for loaders; page-load errors carry the URL."""
+        for _load in range(2):
+            try:
+                self.driver.get(url)
+            except WebDriverException as error:
+                raise PageError(
+                    f"Could not open the page: {error.msg}", url, self.step
+                ) from error
+            self.after_postback()
+            if not self._is_blank():
+                return
+            # Portals sometimes serve an empty first page of a session (issue 8 fix;
+            # the simulators' blank_first_load): load it once more.
+            log.info("The page came up blank; loading it again")
+
+    def _is_blank(self) -> bool:
+        """True when the loaded document has no body content at all."""
+        script = "return !document.body || document.body.innerHTML.trim() === '';"
         try:
-            self.driver.get(url)
-        except WebDriverException as error:
-            raise PageError(
-                f"Could not open the page: {error.msg}", url, self.step
-            ) from error
-        self.after_postback()
+            return bool(self.driver.execute_script(script))
+        except WebDriverException:
+            return False  # cannot tell: let the flow's own waits decide
 
     # -- typing --------------------------------------------------------------------
 

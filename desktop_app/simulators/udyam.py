@@ -653,7 +653,31 @@ class UdyamPortal(PortalApp):
             f"{app.urn}. The certificate will be sent to your email."
         )
         app.sticky = {"lblmsg": (app.alert, True)}
+        self._send_urn_notices(app)
         log.info("udyam registration completed: %s", app.urn)
+
+    def _send_urn_notices(self, app: Application) -> None:
+        """The registration by email and SMS to the form's contacts.
+
+        No ``code``: the number is not an OTP, and demo answerers take only coded
+        messages. This is what lets an office recover a URN its app never read.
+        """
+        enterprise = app.value("txtenterprisename") or "your enterprise"
+        text = (
+            f"Thank you for registering {enterprise}. Your Udyam Registration "
+            f"Number is {app.urn}. The certificate is attached to the email. -MoMSME"
+        )
+        contacts = (("email", app.value("txtemail")), ("sms", app.value("txtmobile")))
+        for channel, to in contacts:
+            if to:
+                self.context.outbox.send(
+                    channel=channel,
+                    to=to,
+                    sender="UDYAM",
+                    portal=self.name,
+                    kind="notice",
+                    text=text,
+                )
 
     def _check_main_form(self, app: Application) -> dict[str, str]:
         errors = _check_pan_data_answers(app)

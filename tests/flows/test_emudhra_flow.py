@@ -126,6 +126,20 @@ def test_name_as_in_pan_mismatch_is_recovered_by_another_spelling(tmp_path) -> N
         assert "eMudhra accepted the name as in PAN as 'RAGHAVAN MEENA'." in lines
 
 
+def test_blank_first_page_of_every_host_is_loaded_again(tmp_path) -> None:
+    # Each host's first GET of a session is blank, the Aadhaar host's included,
+    # which the browser reaches by a redirect rather than by opening a URL.
+    applicant = dsc_applicant("E-1")
+    with dsc_rig(tmp_path, faults={"blank_first_load": {}}) as rig:
+        outcome = rig.file(applicant)
+
+        assert outcome.status is FlowStatus.COMPLETED, outcome.message
+        assert rig.store.filing(outcome.filing_id).attempts == 1
+        assert rig.sessions_opened == 1
+        application = rig.application(outcome.result)
+        assert application.route == "aadhaar" and application.stage == Stage.DONE
+
+
 class _NoBrowser:
     """A session that proves nothing was opened in it (``page`` is not a page)."""
 

@@ -60,7 +60,7 @@ FAULT_PARAMS: dict[str, dict[str, Any]] = {
     "slow_loader": {"ms": 1500},
     "blank_first_load": {},
     "http_500_once": {},
-    "session_expiry": {"seconds": 6},
+    "session_expiry": {"seconds": 2},
     "click_overlay": {},
     "lossy_typing": {"min_interval_ms": 40},
     "empty_cascade": {},
@@ -81,9 +81,9 @@ EXPECTED: dict[str, dict[str, frozenset[Outcome]]] = {
     "slow_loader": dict(_ALL),
     "blank_first_load": dict(_ALL),
     "http_500_once": dict(_ALL),
-    # Sessions die after 6 s: a retry completes only if it fits in one session
-    # (the PAN route's hosts are quick), otherwise the retries run out. Never a
-    # first-attempt success, never a business failure.
+    # Sessions die after 2 s: a retry completes only if it fits in one session,
+    # otherwise the retries run out. Never a first-attempt success, never a
+    # business failure.
     "session_expiry": dict.fromkeys(FLOWS, RETRIED_OR_TECHNICAL),
     "click_overlay": dict(_ALL),
     "lossy_typing": dict(_ALL),
