@@ -7,7 +7,10 @@ issued a URN, right after eMudhra issued an application number, and at random ti
 After each kill a restart (the store opened again, as the app does at start-up) must
 show every applicant, every step printed, every number issued, and the filings in
 flight as interrupted at their step; no process of the child may survive. At the end
-the filings whose number was issued but not yet saved are retried.
+the filings whose number was issued but not yet saved are retried: eMudhra must show
+the same number again; Udyam (which refuses a second registration) must end with the
+recovery message, its email/SMS notice must carry the URN, and Record result with the
+URN read from the SMS must complete the filing.
 
 What is checked, in detail: ``tests/proofs/_crash.py``. The CI version (5 kills) is
 ``tests/proofs/test_crash.py``.

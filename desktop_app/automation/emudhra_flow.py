@@ -121,6 +121,10 @@ _ROUTE_STAGES = {
     ),
 }
 
+# How often one look at the stage loads an empty page again before it waits it out
+# (the portals serve the real page on the second GET).
+_BLANK_PAGE_RELOADS = 2
+
 # How each stage's page is recognised: (portal, selector name), first match wins.
 # The PAN mobile page also carries the (disabled) email form, so it comes first.
 _STAGE_MARKERS = (
@@ -700,14 +704,41 @@ def _raise_if_session_ended(ctx: FlowContext) -> None:
 
 
 def _stage(ctx: FlowContext) -> Stage:
-    """Which stage the page in the browser shows; waits for a known page."""
+    """Which stage the page in the browser shows; waits for a known page.
+
+    A page that came up empty (a host's first page of a session, reached by a
+    redirect, so :meth:`PageActions.open` never saw it) is loaded again, at most
+    ``_BLANK_PAGE_RELOADS`` times, within the same wait.
+    """
     _raise_if_session_ended(ctx)
+    page: PageActions = ctx.page
+    shown = _stage_finder(ctx)
+    reloads = 0
+
+    def shown_after_any_reload() -> Stage | None:
+        nonlocal reloads
+        found = shown()
+        if found is None and reloads < _BLANK_PAGE_RELOADS and page.reload_if_blank():
+            reloads += 1
+            _raise_if_session_ended(ctx)  # the reload may show "session expired"
+            found = shown()
+        return found
+
+    found = shown_after_any_reload()
+    if found is None:
+        found = page.wait_for(
+            shown_after_any_reload, page.timeouts.element, "an eMudhra page"
+        )
+    return found
+
+
+def _stage_finder(ctx: FlowContext) -> Callable[[], Stage | None]:
+    """A check of which stage's marker the page has now (None: no known page)."""
     page: PageActions = ctx.page
     markers = [
         (stage, ctx.portal_configs[portal].locator(name))
         for stage, portal, name in _STAGE_MARKERS
     ]
-
     ids = [value for by, value in (loc for _, loc in markers) if by == By.ID]
     by_ids = len(ids) == len(markers)
 
@@ -718,10 +749,7 @@ def _stage(ctx: FlowContext) -> Stage:
             return markers[index][0] if isinstance(index, int) and index >= 0 else None
         return next((s for s, loc in markers if page.is_present(loc)), None)
 
-    found = shown()
-    if found is None:
-        found = page.wait_for(shown, page.timeouts.element, "an eMudhra page")
-    return found
+    return shown
 
 
 _FIRST_PRESENT_ID = """

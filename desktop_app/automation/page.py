@@ -213,23 +213,45 @@ class PageActions:
 
     def open(self, url: str) -> None:
         """Load ``url`` and wait for loaders; page-load errors carry the URL."""
-        for _load in range(2):
-            try:
-                self.driver.get(url)
-            except WebDriverException as error:
-                raise PageError(
-                    f"Could not open the page: {error.msg}", url, self.step
-                ) from error
-            self.after_postback()
+        for _attempt in range(2):
+            self._load(url)
             if not self._is_blank():
                 return
             # Portals sometimes serve an empty first page of a session (issue 8 fix;
             # the simulators' blank_first_load): load it once more.
             log.info("The page came up blank; loading it again")
 
+    def reload_if_blank(self) -> bool:
+        """Load the current address once more if the finished page is empty.
+
+        For pages reached by a redirect or a button rather than :meth:`open`, such
+        as another host's first page of a session. The reload is a plain GET of the
+        same address (its token included), as a person would press reload; a page
+        that answered a form post is never re-posted. Returns True if it reloaded.
+        """
+        url = self._url()
+        if not url.startswith(("http://", "https://")) or not self._is_blank():
+            return False
+        log.info("The page came up blank; loading it again")
+        self._load(url)
+        return True
+
+    def _load(self, url: str) -> None:
+        try:
+            self.driver.get(url)
+        except WebDriverException as error:
+            raise PageError(
+                f"Could not open the page: {error.msg}", url, self.step
+            ) from error
+        self.after_postback()
+
     def _is_blank(self) -> bool:
-        """True when the loaded document has no body content at all."""
-        script = "return !document.body || document.body.innerHTML.trim() === '';"
+        """True when the document finished loading with no body content at all."""
+        # A page still loading can have an empty body for a moment: not blank yet.
+        script = (
+            "return document.readyState === 'complete' &&"
+            " (!document.body || document.body.innerHTML.trim() === '');"
+        )
         try:
             return bool(self.driver.execute_script(script))
         except WebDriverException:

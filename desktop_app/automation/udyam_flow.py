@@ -27,6 +27,10 @@ starts a new application, which needs a new Aadhaar OTP. So:
 * Once the URN is read it is saved on the filing at once and kept in
   ``ctx.state``; every step then does nothing, so no retry can file twice. A failure
   to save the acknowledgement never fails the filing.
+* If the app dies between Final Submit and reading the URN, a retry is refused as
+  "already registered". When an earlier attempt had reached the final step, the
+  filing fails (business) telling the operator that the URN went to the applicant's
+  email and mobile, to be entered with Record result. Nothing is filed twice.
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ from desktop_app.core.models import (
 log = logging.getLogger(__name__)
 
 PORTAL = "udyam"
+FINAL_STEP = "submit"  # the step that presses Final Submit (the URN is issued there)
 _MOBILE_TAIL = re.compile(r"(\d{4})\s*$")
 _OPTION_NUMBER = re.compile(r"^\s*\d+\.\s*")
 
@@ -102,7 +107,7 @@ class UdyamFlow(Flow):
             ("business", "Status, bank and major activity", self.business),
             ("nic", "NIC activity codes", self.nic_codes),
             ("details", "Employees, interests and DIC", self.details),
-            ("submit", "Final OTP, captcha and Udyam number", self.submit),
+            (FINAL_STEP, "Final OTP, captcha and Udyam number", self.submit),
         ]
         return [
             Step("open", "Open the Udyam registration page", self.open_portal),
@@ -900,6 +905,61 @@ def _record_urn(ctx: FlowContext, ui: UdyamPage, urn: str) -> None:
     ctx.keep_issued_number(urn, label="Udyam Registration Number")
 
 
+def _already_registered(ctx: FlowContext, what: str) -> BusinessFailure:
+    """The portal says "already registered": a recovery when we may have caused it.
+
+    If an earlier attempt of this filing reached the final submission, the portal
+    most likely issued the URN to that attempt and the app died (or lost the page)
+    before reading it. The number is not lost: the portal sends the registration to
+    the email and mobile typed in the form, and the operator enters it with Record
+    result (:meth:`~desktop_app.core.store.Store.record_recovered_result`).
+    """
+    if not _final_submission_reached(ctx):
+        return BusinessFailure(
+            f"This {what} already has a Udyam registration.",
+            next_step="Look the registration up on the Udyam portal; do not file "
+            "again.",
+        )
+    person = ctx.applicant.person
+    contacts = f"{_masked_email(person.email)}, mobile ending {person.mobile[-4:]}"
+    ctx.report(
+        "The final submission of an earlier attempt may have registered this "
+        f"applicant (the portal now says this {what} is registered).",
+        logging.WARNING,
+    )
+    return BusinessFailure(
+        "The portal already registered this applicant, most likely in the attempt "
+        "that was interrupted. The Udyam Registration Number was sent to the "
+        f"applicant's email and mobile ({contacts}); enter it with Record result.",
+        next_step="Ask the applicant for the Udyam Registration Number in the "
+        "portal's email or SMS, then use Queue > Record result (or "
+        "'desktop-app record-result'). Do not file again.",
+    )
+
+
+def _final_submission_reached(ctx: FlowContext) -> bool:
+    """Whether an earlier attempt of this filing started the final submission step.
+
+    The step record is committed before the step runs, so it survives a kill at any
+    moment after Final Submit was pressed.
+    """
+    # FIXME(udyam): the step starts before the final OTP is even asked for, so this
+    # is also true for an attempt that never pressed Final Submit; then the message
+    # says "most likely" about a registration made elsewhere. A marker written just
+    # before the click would be exact.
+    current = ctx.store.filing(ctx.filing_id).attempts
+    return any(
+        step.step_name == FINAL_STEP and step.attempt < current
+        for step in ctx.store.steps(ctx.filing_id)
+    )
+
+
+def _masked_email(email: str) -> str:
+    """``m***@example.in``: enough for the applicant to know which mailbox."""
+    local, _, domain = email.partition("@")
+    return f"email {local[:1]}***@{domain}" if domain else "email on file"
+
+
 def _sent_to(label: str) -> str:
     match = _MOBILE_TAIL.search(label)
     return f"the mobile ending {match.group(1)}" if match else ""
@@ -907,11 +967,7 @@ def _sent_to(label: str) -> str:
 
 def _aadhaar_refusal(ui: UdyamPage, message: str) -> Exception:
     if ui.says(message, "already_registered"):
-        return BusinessFailure(
-            "This Aadhaar already has a Udyam registration.",
-            next_step="Look the registration up on the Udyam portal; do not file "
-            "again.",
-        )
+        return _already_registered(ui.ctx, "Aadhaar")
     if message:
         return BusinessFailure(
             f"The portal refused the Aadhaar: {message}",
@@ -922,11 +978,7 @@ def _aadhaar_refusal(ui: UdyamPage, message: str) -> Exception:
 
 def _pan_refusal(ui: UdyamPage, message: str) -> Exception:
     if ui.says(message, "already_registered"):
-        return BusinessFailure(
-            "This PAN already has a Udyam registration.",
-            next_step="Look the registration up on the Udyam portal; do not file "
-            "again.",
-        )
+        return _already_registered(ui.ctx, "PAN")
     if ui.says(message, "pan_daily_limit"):
         return BusinessFailure(
             "The portal allows only 5 PAN verifications a day and this PAN has "

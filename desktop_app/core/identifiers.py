@@ -112,6 +112,8 @@ _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 def clean(value: str) -> str:
     """Strip, upper-case and drop spaces and hyphens, as every rule here assumes."""
+    if value.isalnum():  # the usual case, with nothing to drop: skip the regex
+        return value.upper()
     return _SEPARATORS.sub("", value.strip()).upper()
 
 
@@ -324,7 +326,8 @@ def is_valid_ifsc(ifsc: str) -> bool:
 
 def normalise_mobile(value: str) -> str:
     """Ten digits starting 6-9, from ``+91 98765 43210``, ``098765-43210`` and so on."""
-    digits = _MOBILE_JUNK.sub("", value.strip())
+    # Plain digits (the usual case) have nothing to drop: skip the regex.
+    digits = value if value.isdigit() else _MOBILE_JUNK.sub("", value.strip())
     if digits.startswith("+91"):
         digits = digits[3:]
     elif digits.startswith("0091") and len(digits) == 14:

@@ -3,9 +3,12 @@
 Design rules, in the order they matter:
 
 * **A result number is never lost.** :meth:`Store.save_result` writes the number and
-  the ``completed`` status in one transaction, and the database runs with
-  ``synchronous=FULL``, so once the call returns the number survives a crash or a
-  power cut. A crash loses at most the step that was running.
+  the ``completed`` status in one transaction. Every commit survives the app being
+  killed (WAL with ``synchronous=NORMAL``); the writes that matter most (results,
+  issued numbers, imported applicants, consent) are committed with
+  ``synchronous=FULL`` and also survive a power cut. Step and log writes stay cheap,
+  because one sits between the operator's OTP and the first keystroke.
+  A crash loses at most the step that was running.
 * **No full Aadhaar number outside the vault.** Applicants are stored as JSON in which
   the Aadhaar serialises masked; the digits go to :class:`~desktop_app.core.vault.
   AadhaarVault` (AES-GCM) and the row keeps only a random reference. There is no call
@@ -34,6 +37,7 @@ import enum
 import json
 import logging
 import os
+import re
 import sqlite3
 import stat
 import threading
@@ -115,6 +119,10 @@ class ConsentRequired(StoreError):
 
 class InvalidTransition(StoreError):
     """The filing is not in a status that allows this call."""
+
+
+class InvalidResult(StoreError, ValueError):
+    """A result number typed by hand does not have the service's format."""
 
 
 class AadhaarSealed(StoreError):
@@ -537,8 +545,9 @@ class Store:
             mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 log.warning("The database could not use WAL mode (got %s)", mode)
-            # FULL: a committed result number survives a power cut, not just a crash.
-            connection.execute("PRAGMA synchronous = FULL")
+            # NORMAL survives the app being killed; _write(durable=True) raises it to
+            # FULL for the commits that must also survive a power cut.
+            connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA foreign_keys = ON")
             # Deleted rows (erasure, purge) are overwritten, not left in free pages.
             connection.execute("PRAGMA secure_delete = ON")
@@ -583,10 +592,12 @@ class Store:
     # --------------------------------------------------------------- plumbing
 
     @contextmanager
-    def _write(self) -> Iterator[_Transaction]:
+    def _write(self, durable: bool = False) -> Iterator[_Transaction]:
         transaction = _Transaction(self._connection)
         with self._lock:
             self._check_open()
+            if durable:
+                self._connection.execute("PRAGMA synchronous = FULL")
             self._connection.execute("BEGIN IMMEDIATE")
             try:
                 yield transaction
@@ -596,6 +607,9 @@ class Store:
                 if self._connection.in_transaction:
                     self._connection.execute("ROLLBACK")
                 raise
+            finally:
+                if durable:
+                    self._connection.execute("PRAGMA synchronous = NORMAL")
         self._publish(transaction.changes)
 
     def _read(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -645,7 +659,7 @@ class Store:
         added: list[str] = []
         duplicates: list[Duplicate] = []
         filing_ids: list[int] = []
-        with self._write() as tx:
+        with self._write(durable=True) as tx:
             for applicant in applicants:
                 ids = self._add_one(tx, applicant, source, duplicates)
                 if ids:
@@ -836,7 +850,7 @@ class Store:
         if not services:
             raise ValueError("Consent must name at least one service")
         at = at or _now()
-        with self._write() as tx:
+        with self._write(durable=True) as tx:
             row = tx.execute(
                 "SELECT consent_services FROM applicants WHERE ref = ?", (ref,)
             ).fetchone()
@@ -1114,7 +1128,7 @@ class Store:
         if not result:
             raise ValueError("A result number cannot be empty")
         now = _text(_now())
-        with self._write() as tx:
+        with self._write(durable=True) as tx:
             previous = self._filing_status(tx, filing_id)
             tx.execute(
                 "UPDATE filings SET status = 'completed', result = ?, next_step = ?, "
@@ -1136,6 +1150,62 @@ class Store:
                 "Result saved for filing %d while it was %s", filing_id, previous
             )
 
+    def record_recovered_result(self, filing_id: int, number: str, by: str) -> str:
+        """Complete a filing with a number the operator got from the applicant.
+
+        For a filing whose number the portal issued but the app never read (it was
+        stopped at that moment): the portal emails or texts it to the applicant.
+        The number must have the service's format; returns it as stored.
+
+        Raises:
+            InvalidResult: the number does not look like this service's number,
+                or ``by`` is empty. The message is for the operator.
+            InvalidTransition: the filing is completed, still at work, or already
+                holds another number.
+        """
+        who = " ".join(by.split())
+        if not who:
+            raise InvalidResult("Say who is entering the number.")
+        with self._write(durable=True) as tx:
+            row = tx.execute(
+                "SELECT status, service, result FROM filings WHERE id = ?",
+                (filing_id,),
+            ).fetchone()
+            if row is None:
+                raise UnknownFiling(f"There is no filing number {filing_id}.")
+            number = _checked_result(Service(row["service"]), number)
+            status = FilingStatus(row["status"])
+            if status not in _RECORDABLE_STATUSES:
+                raise InvalidTransition(
+                    f"Filing {filing_id} is {status.label.lower()}; a result can be "
+                    "entered only for a failed, interrupted, cancelled or queued "
+                    "filing."
+                )
+            if row["result"] and row["result"] != number:
+                raise InvalidTransition(
+                    f"Filing {filing_id} already holds {row['result']} from the "
+                    f"portal, not {number}."
+                )
+            now = _text(_now())
+            tx.execute(
+                "UPDATE filings SET status = 'completed', result = ?, "
+                "failure_kind = NULL, failure_message = '', finished_at = ?, "
+                "updated_at = ? WHERE id = ?",
+                (number, now, now, filing_id),
+            )
+            for message in (
+                f"Result entered by {who} from the applicant's message: {number}",
+                f"Filed: {number}",
+            ):
+                tx.execute(
+                    "INSERT INTO log_events (filing_id, at, level, message) "
+                    "VALUES (?, ?, 'INFO', ?)",
+                    (filing_id, now, _clean(message)),
+                )
+            tx.changed(filing_id, "result")
+        log.info("Result of filing %d entered by hand", filing_id)
+        return number
+
     def record_issued_number(self, filing_id: int, number: str) -> None:
         """Keep a number the portal issued mid-flow, leaving the status as it is.
 
@@ -1146,7 +1216,7 @@ class Store:
         if not number:
             raise ValueError("A result number cannot be empty")
         now = _text(_now())
-        with self._write() as tx:
+        with self._write(durable=True) as tx:
             self._filing_status(tx, filing_id)
             tx.execute(
                 "UPDATE filings SET result = ?, updated_at = ? WHERE id = ?",
@@ -1389,6 +1459,36 @@ class Store:
             )
             tx.changed(None, "erased")
         log.info("Applicant %s erased at %s's request", ref, requested_by)
+
+
+_RECORDABLE_STATUSES = RETRYABLE_STATUSES | {FilingStatus.READY}
+
+# What a result number looks like, per service.
+_RESULT_FORMATS = {
+    Service.UDYAM: (
+        re.compile(r"UDYAM-[A-Z]{2}-\d{2}-\d{7}"),
+        "a Udyam Registration Number",
+        "UDYAM-TN-25-0001234",
+    ),
+    # FIXME(dsc): 10 digits is the simulator's application number; the real
+    # eMudhra format was not found (PORTALS.md, #dscAppID).
+    Service.DSC: (
+        re.compile(r"\d{10}"),
+        "an eMudhra application number",
+        "10 digits, such as 0012345678",
+    ),
+}
+
+
+def _checked_result(service: Service, number: str) -> str:
+    """``number`` tidied (spaces gone, upper case) if it has the service's format."""
+    tidy = "".join(number.split()).upper()
+    pattern, kind, example = _RESULT_FORMATS[service]
+    if not pattern.fullmatch(tidy):
+        raise InvalidResult(
+            f"'{number.strip()}' is not {kind}; it should look like {example}."
+        )
+    return tidy
 
 
 def _make_private(database: Path) -> None:

@@ -691,15 +691,21 @@ def _build(model: type[_M], **values: Any) -> _M:
     for name, factory in factories:
         if name not in values:
             data[name] = factory()
-    instance = model.__new__(model)
+    instance = _new_object(model)
     _set_slot(instance, "__dict__", data)
-    _set_slot(instance, "__pydantic_fields_set__", set(values))
-    _set_slot(instance, "__pydantic_extra__", None)
-    _set_slot(instance, "__pydantic_private__", None)
+    _set_fields_set(instance, set(values))
+    _set_extra(instance, None)
+    _set_private(instance, None)
     return instance
 
 
-_set_slot = object.__setattr__  # bypasses BaseModel.__setattr__, as pydantic does
+# These bypass BaseModel.__setattr__, as pydantic does; the slots' own setters skip
+# even the attribute-name look-up, which counts at several models a row.
+_new_object = object.__new__
+_set_slot = object.__setattr__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 @functools.cache
@@ -728,6 +734,12 @@ class _Row:
         self.cells = cells
         self.result = result
         self.base_dir = base_dir
+        # Every cell trimmed once here: the checks below read ~30 cells as text, and
+        # one dict look-up each is far cheaper than converting the cell every time.
+        self.texts = {
+            key: value.strip() if value.__class__ is str else cell_text(value)
+            for key, value in cells.items()
+        }
 
     def error(self, key: str, message: str) -> None:
         self.result.errors.append(Issue(self.result.column_name(key), message))
@@ -739,12 +751,7 @@ class _Row:
         return self.cells.get(key)
 
     def text(self, key: str) -> str:
-        value = self.cells.get(key)
-        if value is None:  # the common cases first: absent, or text
-            return ""
-        if value.__class__ is str:
-            return value.strip()
-        return cell_text(value)
+        return self.texts.get(key, "")
 
     def required_text(self, key: str, why: str, max_length: int = 100) -> str:
         text = self.text(key)
@@ -903,24 +910,28 @@ def validate_row(
 
 
 def _services(checker: _Row) -> frozenset[Service]:
-    text = checker.text("services")
+    services, problems = _parse_services(checker.text("services"))
+    for problem in problems:
+        checker.error("services", problem)
+    return services
+
+
+@functools.lru_cache(maxsize=256)  # a file holds only a few spellings of its services
+def _parse_services(text: str) -> tuple[frozenset[Service], tuple[str, ...]]:
+    """The services ``text`` names and the problems found, in order."""
     if not text:
-        checker.error(
-            "services", "Services is missing: write DSC, Udyam or DSC + Udyam"
-        )
-        return frozenset()
+        return frozenset(), ("Services is missing: write DSC, Udyam or DSC + Udyam",)
     found: set[Service] = set()
+    problems: list[str] = []
     for part in _SERVICE_SPLIT.split(text):
         if not part:
             continue
         services = _SERVICES.get(header_key(part))
         if services is None:
-            checker.error(
-                "services", f"'{part[:20]}' is not a service: use DSC or Udyam"
-            )
+            problems.append(f"'{part[:20]}' is not a service: use DSC or Udyam")
             continue
         found.update(services)
-    return frozenset(found)
+    return frozenset(found), tuple(problems)
 
 
 def _person(
@@ -1074,7 +1085,67 @@ def _check_pan_fifth_letter(checker: _Row, pan: str, pan_name: str) -> None:
         )
 
 
+_ADDRESS_KEYS = (
+    "flat",
+    "building",
+    "village_town",
+    "block",
+    "road",
+    "city",
+    "pin_code",
+    "state",
+    "district",
+)
+_CACHE_LIMIT = 4096
+# Cell texts (and whether Udyam needs the address) -> the address and its issues as
+# (is_error, column key, message). Most files repeat one office's address down the
+# column, so this skips the checks and the build for all but the first such row.
+# The Address is shared between rows: applicants are read-only after import (nothing
+# assigns to their fields), and one row already shares it three ways.
+_address_cache: dict[tuple[Any, ...], tuple[Address, tuple[tuple[bool, str, str], ...]]]
+_address_cache = {}
+
+
 def _address(checker: _Row, needed: bool) -> Address:
+    cells = checker.cells
+    if any(
+        cells.get(key).__class__ not in (str, type(None)) for key in _ADDRESS_KEYS
+    ):
+        return _check_address(checker, needed)  # Excel numbers: the full path
+    texts = checker.texts
+    cache_key = (needed, *[texts.get(key, "") for key in _ADDRESS_KEYS])
+    cached = _address_cache.get(cache_key)
+    if cached is None:
+        issues = _IssueRecorder(checker)
+        address = _check_address(issues, needed)
+        cached = (address, tuple(issues.recorded))
+        if len(_address_cache) >= _CACHE_LIMIT:
+            _address_cache.clear()
+        _address_cache[cache_key] = cached
+    address, recorded = cached
+    for is_error, key, message in recorded:
+        (checker.error if is_error else checker.warn)(key, message)
+    return address
+
+
+class _IssueRecorder(_Row):
+    """A :class:`_Row` that records its issues (to replay them) instead of keeping them."""
+
+    def __init__(self, checker: _Row):
+        self.cells = checker.cells
+        self.texts = checker.texts
+        self.result = RowResult(row=0)  # receives only numeric_columns, if any
+        self.base_dir = checker.base_dir
+        self.recorded: list[tuple[bool, str, str]] = []
+
+    def error(self, key: str, message: str) -> None:
+        self.recorded.append((True, key, message))
+
+    def warn(self, key: str, message: str) -> None:
+        self.recorded.append((False, key, message))
+
+
+def _check_address(checker: _Row, needed: bool) -> Address:
     why = " (Udyam needs it)"
     pin = ""
     if checker.text("pin_code") or needed:
@@ -1270,22 +1341,29 @@ def _required_date(label: str, today: dt.date) -> Any:
 
 def _nic_codes(checker: _Row) -> list[NicCode]:
     text = checker.text("nic_codes")
+    codes, problems = _parse_nic_codes(text)
+    for problem in problems:
+        checker.error("nic_codes", problem)
+    return list(codes)  # each applicant gets its own list; the codes are shared
+
+
+@functools.lru_cache(maxsize=1024)  # a file repeats a few NIC codes down the column
+def _parse_nic_codes(text: str) -> tuple[tuple[NicCode, ...], tuple[str, ...]]:
+    """The distinct codes in ``text`` and the problems found, in order."""
     if not text:
-        checker.error(
-            "nic_codes", "NIC Codes is missing: at least one 5-digit NIC code"
-        )
-        return []
+        return (), ("NIC Codes is missing: at least one 5-digit NIC code",)
     codes: list[NicCode] = []
+    problems: list[str] = []
     for part in _LIST_SPLIT.split(text):
         if not part:
             continue
         code = part.removesuffix(".0")
         if not (len(code) == 5 and code.isascii() and code.isdigit()):
-            checker.error("nic_codes", f"NIC code '{part[:10]}' must be 5 digits")
+            problems.append(f"NIC code '{part[:10]}' must be 5 digits")
             continue
         if code not in {existing.code for existing in codes}:
             codes.append(_build(NicCode, code=code, activity=_nic_activity(code)))
-    return codes
+    return tuple(codes), tuple(problems)
 
 
 def _account_number(checker: _Row) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import getpass
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -90,6 +92,10 @@ from desktop_app.gui.workers import (
 from desktop_app.paths import DataDir
 
 log = logging.getLogger(__name__)
+
+# A number the applicant received can be entered for a filing that did not finish.
+_RESULT_STATUSES = frozenset({"failed", "interrupted", "cancelled"})
+_RESULT_NAMES = {"udyam": "Udyam Registration Number", "dsc": "application number"}
 
 IMPORTABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".json")
 SHUTDOWN_DEADLINE_S = 20.0
@@ -378,6 +384,13 @@ class MainWindow(QMainWindow):
             None,
             "Queue a failed or interrupted filing again",
         )
+        self.record_result_action = self._action(
+            "Record result\u2026",
+            self.record_result_selected,
+            None,
+            "Enter the number the portal sent the applicant, for a filing the app "
+            "could not finish",
+        )
         self.consent_action = self._action(
             "Record consent\u2026",
             self._on_consent_triggered,
@@ -404,7 +417,12 @@ class MainWindow(QMainWindow):
         ):
             queue_menu.addAction(action)
         queue_menu.addSeparator()
-        for action in (self.cancel_action, self.retry_action, self.consent_action):
+        for action in (
+            self.cancel_action,
+            self.retry_action,
+            self.record_result_action,
+            self.consent_action,
+        ):
             queue_menu.addAction(action)
         self.view_menu = menu.addMenu("&View")
         help_menu = menu.addMenu("&Help")
@@ -574,6 +592,30 @@ class MainWindow(QMainWindow):
             self._start(retried)
         return retried
 
+    @Slot()
+    def record_result_selected(self) -> str | None:
+        """Ask for the number the portal sent the applicant; complete the filing."""
+        ids = self.selected_filing_ids()
+        row = self.model.row_for(ids[0]) if len(ids) == 1 else None
+        if row is None or row.status not in _RESULT_STATUSES:
+            return None
+        number, ok = QInputDialog.getText(
+            self,
+            "Record result",
+            f"The {_RESULT_NAMES.get(row.service, 'number')} the portal sent "
+            f"{row.name} by email or SMS:",
+        )
+        if not ok or not number.strip():
+            return None
+        recorded = self._store_call(
+            self.store.record_recovered_result, ids[0], number, getpass.getuser()
+        )
+        if recorded:
+            self.statusBar().showMessage(
+                f"{row.name}: completed with {recorded}", 5000
+            )
+        return recorded
+
     def _store_call(self, call: Any, *args: Any) -> Any:
         try:
             return call(*args)
@@ -638,6 +680,9 @@ class MainWindow(QMainWindow):
         )
         self.retry_action.setEnabled(
             bool(statuses & {"failed", "interrupted", "cancelled"})
+        )
+        self.record_result_action.setEnabled(
+            len(rows) == 1 and bool(statuses & _RESULT_STATUSES)
         )
         self.consent_action.setEnabled("pending_consent" in statuses)
         self.start_all_action.setEnabled(not self._closing)

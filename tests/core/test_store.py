@@ -611,3 +611,25 @@ def test_purging_an_applicant_also_drops_the_sealed_pin(data_dir: DataDir) -> No
             "SELECT dsc_pin_sealed FROM applicants WHERE ref = 'P-2'"
         ).fetchone()[0]
         assert sealed is None
+
+
+def test_results_are_committed_power_cut_safe_and_step_writes_stay_cheap(
+    store: Store,
+) -> None:
+    filing_id = _add_ready(store)
+    store.begin_attempt(filing_id)
+    statements: list[str] = []
+    store._connection.set_trace_callback(statements.append)
+    try:
+        store.log_event(filing_id, "info", "typed the OTP")
+        cheap = list(statements)
+        statements.clear()
+        store.save_result(filing_id, "UDYAM-TN-25-0000001")
+    finally:
+        store._connection.set_trace_callback(None)
+
+    assert not any("synchronous" in s for s in cheap)
+    full = statements.index("PRAGMA synchronous = FULL")
+    assert full < statements.index("BEGIN IMMEDIATE") < statements.index("COMMIT")
+    assert statements[-1] == "PRAGMA synchronous = NORMAL"
+    assert store._connection.execute("PRAGMA synchronous").fetchone()[0] == 1

@@ -13,14 +13,23 @@ kill it checks, with the app's own store and ``desktop-app status --json``:
 * every number a portal issued is in the store: as the filing's result ("saved"),
   in the filing's log ("logged", written the moment the flow read it from the page),
   or - when the kill fell between the portal's answer and the flow reading it - the
-  filing is ``interrupted`` at the submission step ("portal-only": the portal holds
-  it and refuses a second registration). Anything else is a loss.
+  filing is ``interrupted`` at the submission step ("portal-only"). Anything else is
+  a loss.
+
+A portal-only number must then be recoverable: the filing is retried. eMudhra shows
+the same application number again (saved). Udyam refuses a second registration; the
+retry must end with the recovery message (the number went to the applicant's email
+and mobile), the simulated portal's email and SMS notices must carry that very URN,
+and entering the URN read from the SMS with ``Store.record_recovered_result`` (what
+Record result does) must complete the filing with it. Anything short of that is a
+loss.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +62,8 @@ RECOVERY_DEADLINE = 900.0
 IMPORT_PADDING = 400
 TRIGGER_DEADLINE = 420.0  # a kill point that never comes is reported, not waited on
 POLL = 0.002
+RECOVERY_MESSAGE = "The portal already registered this applicant"
+URN_IN_TEXT = re.compile(r"UDYAM-[A-Z]{2}-\d{2}-\d{7}")
 
 
 @dataclass
@@ -76,7 +87,9 @@ class CrashSummary:
     losses: list[str] = field(default_factory=list)
     # After retrying the filings whose number was issued but not saved.
     recovered: int = 0
-    refused_again: int = 0  # the portal refused a second registration (Udyam)
+    # Udyam: refused as already registered, then completed with the URN read from
+    # the applicant's SMS (each one; any other end is in ``losses``).
+    refused_again: int = 0
     retried: int = 0
 
     @property
@@ -109,7 +122,8 @@ class CrashSummary:
         lines.append(
             f"retried {self.retried} filing(s) whose number was not saved: "
             f"{self.recovered} recovered the same number, {self.refused_again} "
-            "refused by the portal as already registered"
+            "refused as already registered and completed with the URN from the "
+            "applicant's email/SMS (Record result)"
         )
         return "\n".join(lines)
 
@@ -308,8 +322,8 @@ class CrashHarness:
 
         Proves what "recoverable" means per portal: eMudhra resumes the same
         application and shows the same number again; Udyam refuses a second
-        registration for the Aadhaar/PAN (no duplicate), the number stays with the
-        portal's acknowledgement.
+        registration for the Aadhaar/PAN (no duplicate), says where the number
+        went, and the number from the applicant's SMS completes the filing.
         """
         with Store.open(DataDir(self.data_dir)) as store:
             rows = store.filings()
@@ -336,13 +350,41 @@ class CrashHarness:
                 row = store.filing(filing_id)
                 if row.result == number.number:
                     summary.recovered += 1
-                elif number.portal == "udyam" and "already" in row.failure_message:
-                    summary.refused_again += 1
-                else:
+                    continue
+                problem = (
+                    self._recover_by_hand(store, row, number)
+                    if number.portal == "udyam"
+                    else "the retry did not show the same number"
+                )
+                if problem:
                     summary.losses.append(
-                        f"{number.portal} {number.number}: retry ended "
+                        f"{number.portal} {number.number}: {problem}; retry ended "
                         f"{row.status.value} ({row.result or row.failure_message})"
                     )
+                else:
+                    summary.refused_again += 1
+
+    def _recover_by_hand(self, store: Store, row: Any, number: Issued) -> str:
+        """Record result with the URN from the applicant's SMS; "" when it worked."""
+        if not row.failure_message.startswith(RECOVERY_MESSAGE):
+            return "the retry did not tell the operator where the URN went"
+        email = next((a.email for a in self.generated if a.pan == number.pan), "")
+        found = {}
+        for to in (number.mobile, email):
+            notice = self.sims.outbox.latest(to, "notice") if to else None
+            found[to] = URN_IN_TEXT.findall(notice.text) if notice else []
+        if any(urns != [number.number] for urns in found.values()):
+            return f"the portal's notices carry {found}, not the URN"
+        store.record_recovered_result(
+            row.id, found[number.mobile][0], "crash harness (from the SMS)"
+        )
+        recorded = store.filing(row.id)
+        if (recorded.status, recorded.result) != (
+            FilingStatus.COMPLETED,
+            number.number,
+        ):
+            return "Record result did not complete the filing with the URN"
+        return ""
 
     def summary(self, recover: bool = True) -> CrashSummary:
         summary = CrashSummary(self.kills)
