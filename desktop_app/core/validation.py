@@ -22,10 +22,11 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import filterfalse
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -406,7 +407,12 @@ _NO = frozenset({"no", "n", "false", "0", "", "nil", "na", "none", "not given"})
 
 
 def parse_yes_no(value: Any, default: bool = False) -> bool:
-    text = cell_text(value).lower()
+    return _parse_yes_no_text(cell_text(value), default)
+
+
+def _parse_yes_no_text(text: str, default: bool) -> bool:
+    """:func:`parse_yes_no` for a cell already converted to text."""
+    text = text.lower()
     if not text:
         return default
     if text in _YES or text == "✓":
@@ -550,9 +556,10 @@ def is_weak_pin(pin: str) -> bool:
 def generate_pin() -> str:
     """A random 6-digit DSC PIN that is not all one digit nor a run."""
     while True:
-        # One urandom read per PIN (secrets.randbelow costs several calls). Values
-        # from 16,000,000 up are drawn again so every PIN stays equally likely.
-        number = int.from_bytes(secrets.token_bytes(3), "big")
+        # One urandom read per PIN: os.urandom is what secrets.token_bytes calls,
+        # without its two Python-level steps. Values from 16,000,000 up are drawn
+        # again so every PIN stays equally likely.
+        number = int.from_bytes(os.urandom(3), "big")
         if number >= 16_000_000:
             continue
         pin = f"{number % 1_000_000:06d}"
@@ -567,7 +574,7 @@ _HONORIFICS = frozenset(
 
 def _name_words(name: str) -> list[str]:
     words = _NAME_WORD.findall(name.lower())
-    return [word for word in words if word not in _HONORIFICS] or words
+    return list(filterfalse(_HONORIFICS.__contains__, words)) or words
 
 
 def _is_abbreviation(short: str, long: str) -> bool:
@@ -685,15 +692,19 @@ def _build(model: type[_M], **values: Any) -> _M:
 
     Like pydantic's ``model_construct`` (no validation) but several times faster, which
     matters at 100,000 rows: the defaults are looked up once per class, not per call.
+    Every field counts as set, defaults included: the importer decided each value.
     """
-    plain, factories = _field_defaults(model)
+    plain, factories, every_field = _DEFAULTS.get(model) or _field_defaults(model)
     data = {**plain, **values}  # keeps the declared field order
     for name, factory in factories:
         if name not in values:
             data[name] = factory()
     instance = _new_object(model)
     _set_slot(instance, "__dict__", data)
-    _set_fields_set(instance, set(values))
+    # One set per model, shared by its instances: a set of its own per instance came
+    # to a third of an import's memory. Sharing is safe because pydantic only ever
+    # adds a field name to it, which is already there, and copies it in model_copy.
+    _set_fields_set(instance, every_field)
     _set_extra(instance, None)
     _set_private(instance, None)
     return instance
@@ -708,21 +719,29 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
-@functools.cache
-def _field_defaults(
-    model: type[BaseModel],
-) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
-    """Plain defaults by field (required ones hold a placeholder) and the factories."""
-    plain = {name: info.default for name, info in model.model_fields.items()}
+def _field_defaults(model: type[BaseModel]) -> _ModelDefaults:
+    """Plain defaults by field (required ones hold a placeholder), the factories and
+    the set of every field name; worked out once per model."""
+    fields = model.model_fields
+    plain = {name: info.default for name, info in fields.items()}
     factories = tuple(
         (name, info.default_factory)
-        for name, info in model.model_fields.items()
+        for name, info in fields.items()
         if info.default_factory is not None
     )
-    return plain, factories
+    defaults = _DEFAULTS[model] = plain, factories, set(fields)
+    return defaults
+
+
+_ModelDefaults = tuple[dict[str, Any], tuple[tuple[str, Any], ...], set[str]]
+_DEFAULTS: dict[type[BaseModel], _ModelDefaults] = {}
 
 
 # -- The row checker -------------------------------------------------------------------
+
+
+_NO_TEXTS = dict.fromkeys(COLUMN_BY_KEY, "")
+_ONLY_STR = frozenset({str})
 
 
 class _Row:
@@ -736,10 +755,15 @@ class _Row:
         self.base_dir = base_dir
         # Every cell trimmed once here: the checks below read ~30 cells as text, and
         # one dict look-up each is far cheaper than converting the cell every time.
-        self.texts = {
-            key: value.strip() if value.__class__ is str else cell_text(value)
-            for key, value in cells.items()
-        }
+        # Whether every cell is text (CSV, or Excel cells formatted as Text): the
+        # cached checks below are only taken for such rows.
+        self.all_text = {*map(type, cells.values())} <= _ONLY_STR
+        self.texts = texts = dict(_NO_TEXTS)  # "" for every column, then the cells
+        if self.all_text:  # strip them all in C, no Python step per cell
+            texts.update(zip(cells, map(str.strip, cells.values()), strict=True))
+        else:
+            texts.update((key, cell_text(value)) for key, value in cells.items())
+        self.text = texts.__getitem__  # a C call, not a method: ~30 a row
 
     def error(self, key: str, message: str) -> None:
         self.result.errors.append(Issue(self.result.column_name(key), message))
@@ -749,9 +773,6 @@ class _Row:
 
     def raw(self, key: str) -> Any:
         return self.cells.get(key)
-
-    def text(self, key: str) -> str:
-        return self.texts.get(key, "")
 
     def required_text(self, key: str, why: str, max_length: int = 100) -> str:
         text = self.text(key)
@@ -784,11 +805,17 @@ class _Row:
     def yes_no(self, key: str, default: bool = False) -> bool:
         if self.cells.get(key) is None:
             return default
-        return self.parsed(key, lambda value: parse_yes_no(value, default), default)
+        try:
+            return _parse_yes_no_text(self.texts[key], default)
+        except _Problem as problem:
+            self.error(key, str(problem))
+            return default
 
     def whole_number_text(self, key: str, label: str, long_number: bool = False) -> str:
         """Digits of an identifier cell; an Excel number that lost digits fails."""
-        value = self.raw(key)
+        value = self.cells.get(key)
+        if value is None or value.__class__ is str:  # CSV and text cells: as they are
+            return self.texts[key]
         if isinstance(value, float) and not isinstance(value, bool):
             if long_number:
                 self.result.numeric_columns.add(self.result.column_name(key))
@@ -810,7 +837,8 @@ class _Row:
         text = self.text(key)
         if not text:
             return 0
-        cleaned = _AMOUNT_JUNK.sub("", text)
+        # Plain digits (the usual case) hold no junk: skip the regex.
+        cleaned = text if text.isdigit() else _AMOUNT_JUNK.sub("", text)
         try:
             number = float(cleaned)
         except ValueError:
@@ -963,21 +991,23 @@ def _person(
             f"'{full_name}'; the portals reject a mismatch, check both cards",
         )
 
-    date_of_birth = checker.parsed("date_of_birth", _birth_date_parser(today))
+    date_of_birth = _birth_date(checker, today)
     gender = checker.choice("gender", _GENDERS, None)
     if gender is None and not checker.text("gender"):
         checker.error("gender", "Gender is missing: Male, Female or Others")
 
     pan = _pan(checker, services, org_type, pan_name)
-    aadhaar = checker.parsed("aadhaar", _aadhaar_parser(checker))
-    mobile = checker.parsed(
-        "mobile",
-        lambda _: ids.normalise_mobile(checker.whole_number_text("mobile", "Mobile")),
-        "",
-    )
-    email = checker.parsed(
-        "email", lambda value: ids.validate_email(cell_text(value)), ""
-    )
+    aadhaar = _aadhaar(checker)
+    try:
+        mobile = ids.normalise_mobile(checker.whole_number_text("mobile", "Mobile"))
+    except (_Problem, InvalidIdentifier) as problem:
+        checker.error("mobile", str(problem))
+        mobile = ""
+    try:
+        email = ids.validate_email(checker.text("email"))
+    except InvalidIdentifier as problem:
+        checker.error("email", str(problem))
+        email = ""
 
     keys = RowKeys(pan, date_of_birth, mobile, email, services)
     if not all((full_name, date_of_birth, gender, pan, aadhaar, mobile, email)):
@@ -1001,36 +1031,43 @@ def _is_individual_pan(text: str) -> bool:
     return ids.clean(text)[3:4] in ("P", "")
 
 
-@functools.lru_cache(maxsize=4)  # one parser a day, not one a row
-def _birth_date_parser(today: dt.date) -> Any:
-    def parse(value: Any) -> dt.date:
-        if cell_text(value) == "":
+def _birth_date(checker: _Row, today: dt.date) -> dt.date | None:
+    """The date of birth, or None after recording why it cannot be used."""
+    value = checker.cells.get("date_of_birth")
+    text = checker.text("date_of_birth")
+    try:
+        if not text:
             raise _Problem("Date of Birth is missing (DD/MM/YYYY)")
-        born = parse_date(value)
+        # Text goes straight to the cached text parser; Excel dates need the rest.
+        born = _parse_date_text(text) if value.__class__ is str else parse_date(value)
         if born > today:
             raise _Problem(f"Date of Birth {born:%d/%m/%Y} is in the future")
         if born.year < 1900:
             raise _Problem(f"Date of Birth {born:%d/%m/%Y} is too long ago")
-        return born
+    except _Problem as problem:
+        checker.error("date_of_birth", str(problem))
+        return None
+    return born
 
-    return parse
 
-
-def _aadhaar_parser(checker: _Row) -> Any:
-    def parse(_: Any) -> str:
+def _aadhaar(checker: _Row) -> str | None:
+    """The 12 Aadhaar digits, or None after recording why they cannot be used."""
+    try:
         digits = checker.whole_number_text("aadhaar", "Aadhaar number", True)
-        try:
-            return ids.validate_aadhaar(digits)
-        except InvalidIdentifier as problem:
-            raw = checker.raw("aadhaar")
-            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                raise _Problem(
-                    f"{problem}. The cell is a number in Excel, which may have changed "
-                    "it: format the Aadhaar column as Text and type it again"
-                ) from None
-            raise
-
-    return parse
+        return ids.validate_aadhaar(digits)
+    except _Problem as problem:
+        checker.error("aadhaar", str(problem))
+    except InvalidIdentifier as problem:
+        raw = checker.raw("aadhaar")
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            checker.error(
+                "aadhaar",
+                f"{problem}. The cell is a number in Excel, which may have changed "
+                "it: format the Aadhaar column as Text and type it again",
+            )
+        else:
+            checker.error("aadhaar", str(problem))
+    return None
 
 
 def _pan(
@@ -1075,9 +1112,7 @@ def _check_pan_fifth_letter(checker: _Row, pan: str, pan_name: str) -> None:
     if pan[3] != "P" and checker.text("enterprise_name"):
         name = f"{pan_name} {checker.text('enterprise_name')}"
         label = "name as per PAN or the enterprise name"
-    skip = {"m", "s", "the", "messrs"}
-    words = [word for word in _name_words(name) if word not in skip]
-    if words and pan[4].lower() not in {word[0] for word in words}:
+    if _starts_a_word(pan[4].lower(), _name_words(name)) is False:
         checker.warn(
             "pan",
             f"PAN {pan}: the 5th letter '{pan[4]}' does not start any word of the "
@@ -1085,7 +1120,62 @@ def _check_pan_fifth_letter(checker: _Row, pan: str, pan_name: str) -> None:
         )
 
 
-_ADDRESS_KEYS = (
+_NOT_NAME_WORDS = frozenset({"m", "s", "the", "messrs"})  # "M/s. The ..." and so on
+
+
+def _starts_a_word(letter: str, words: list[str]) -> bool | None:
+    """Whether ``letter`` starts one of ``words`` that is a name word; None: none is."""
+    found_name_word = False
+    for word in words:  # a plain loop: this runs for every row
+        if word not in _NOT_NAME_WORDS:
+            if word[0] == letter:
+                return True
+            found_name_word = True
+    return False if found_name_word else None
+
+
+class _CheckCache:
+    """Results of one group of checks, by the texts of the group's cells.
+
+    Most columns repeat down a file (one office's address and bank, the same options),
+    so :func:`_cached` runs a group's checks once per distinct set of cell texts and
+    replays the issues they found. Cached results are shared between rows, so they
+    must be immutable or never changed: nothing assigns to an imported applicant's
+    fields, and one row already shares its Address three ways.
+    """
+
+    LIMIT = 4096  # distinct entries kept; past this the cache starts again
+
+    def __init__(self, *keys: str):
+        self.keys = keys
+        self.results: dict[tuple[Any, ...], tuple[Any, tuple[_Recorded, ...]]] = {}
+
+
+_Recorded = tuple[bool, str, str]  # is it an error (else a warning), column key, text
+
+
+def _cached(checker: _Row, cache: _CheckCache, check: Any, *args: Any) -> Any:
+    """``check(checker, *args)``, from ``cache`` when the same texts were checked.
+
+    ``check`` may depend only on the cells in ``cache.keys`` and on ``args``.
+    """
+    if not checker.all_text:
+        return check(checker, *args)  # Excel numbers and dates: checked every time
+    key = (*args, *map(checker.text, cache.keys))
+    found = cache.results.get(key)
+    if found is None:
+        recorder = _IssueRecorder(checker)
+        found = (check(recorder, *args), tuple(recorder.recorded))
+        if len(cache.results) >= cache.LIMIT:
+            cache.results.clear()
+        cache.results[key] = found
+    value, recorded = found
+    for is_error, column, message in recorded:
+        (checker.error if is_error else checker.warn)(column, message)
+    return value
+
+
+_ADDRESS_CHECKS = _CheckCache(
     "flat",
     "building",
     "village_town",
@@ -1096,47 +1186,23 @@ _ADDRESS_KEYS = (
     "state",
     "district",
 )
-_CACHE_LIMIT = 4096
-# Cell texts (and whether Udyam needs the address) -> the address and its issues as
-# (is_error, column key, message). Most files repeat one office's address down the
-# column, so this skips the checks and the build for all but the first such row.
-# The Address is shared between rows: applicants are read-only after import (nothing
-# assigns to their fields), and one row already shares it three ways.
-_address_cache: dict[tuple[Any, ...], tuple[Address, tuple[tuple[bool, str, str], ...]]]
-_address_cache = {}
 
 
 def _address(checker: _Row, needed: bool) -> Address:
-    cells = checker.cells
-    if any(
-        cells.get(key).__class__ not in (str, type(None)) for key in _ADDRESS_KEYS
-    ):
-        return _check_address(checker, needed)  # Excel numbers: the full path
-    texts = checker.texts
-    cache_key = (needed, *[texts.get(key, "") for key in _ADDRESS_KEYS])
-    cached = _address_cache.get(cache_key)
-    if cached is None:
-        issues = _IssueRecorder(checker)
-        address = _check_address(issues, needed)
-        cached = (address, tuple(issues.recorded))
-        if len(_address_cache) >= _CACHE_LIMIT:
-            _address_cache.clear()
-        _address_cache[cache_key] = cached
-    address, recorded = cached
-    for is_error, key, message in recorded:
-        (checker.error if is_error else checker.warn)(key, message)
-    return address
+    return _cached(checker, _ADDRESS_CHECKS, _check_address, needed)
 
 
 class _IssueRecorder(_Row):
-    """A :class:`_Row` that records its issues (to replay them) instead of keeping them."""
+    """A :class:`_Row` that records its issues to replay them, not to keep them."""
 
     def __init__(self, checker: _Row):
         self.cells = checker.cells
         self.texts = checker.texts
+        self.text = checker.text
+        self.all_text = checker.all_text
         self.result = RowResult(row=0)  # receives only numeric_columns, if any
         self.base_dir = checker.base_dir
-        self.recorded: list[tuple[bool, str, str]] = []
+        self.recorded: list[_Recorded] = []
 
     def error(self, key: str, message: str) -> None:
         self.recorded.append((True, key, message))
@@ -1191,16 +1257,7 @@ def _check_state_and_district(checker: _Row, state: str, district: str) -> None:
 
 
 def _dsc_request(checker: _Row) -> DscRequest:
-    route = checker.choice("kyc_route", _ROUTES, KycRoute.AADHAAR)
-    certificate = checker.choice(
-        "certificate_type", _CERTIFICATE_TYPES, CertificateType.SIGNATURE
-    )
-    validity = checker.text("validity_years") or "2"
-    if validity not in {"1", "2", "3"}:
-        checker.error(
-            "validity_years", f"DSC Validity Years '{validity[:8]}' must be 1, 2 or 3"
-        )
-        validity = "2"
+    route, certificate, validity = _dsc_options(checker)
     username = checker.text("username")
     if username and not _USERNAME.fullmatch(username):
         checker.error(
@@ -1216,12 +1273,27 @@ def _dsc_request(checker: _Row) -> DscRequest:
         DscRequest,
         kyc_route=route,
         certificate_type=certificate,
-        validity_years=int(validity),
+        validity_years=validity,
         username=username,
         pin=pin,
         pin_generated=generated,
         **documents,
     )
+
+
+def _dsc_options(checker: _Row) -> tuple[KycRoute, CertificateType, int]:
+    """The KYC route, certificate type and validity years of a DSC request."""
+    route = checker.choice("kyc_route", _ROUTES, KycRoute.AADHAAR)
+    certificate = checker.choice(
+        "certificate_type", _CERTIFICATE_TYPES, CertificateType.SIGNATURE
+    )
+    validity = checker.text("validity_years") or "2"
+    if validity not in {"1", "2", "3"}:
+        checker.error(
+            "validity_years", f"DSC Validity Years '{validity[:8]}' must be 1, 2 or 3"
+        )
+        validity = "2"
+    return route, certificate, int(validity)
 
 
 def _dsc_pin(checker: _Row) -> tuple[str, bool]:
@@ -1246,8 +1318,51 @@ def _dsc_pin(checker: _Row) -> tuple[str, bool]:
 def _udyam_request(
     checker: _Row, org_type: OrgType, official: Address, pan: str, today: dt.date
 ) -> UdyamRequest:
-    why = " (Udyam needs it)"
-    enterprise = checker.required_text("enterprise_name", why)
+    # The groups of checks run in the order the operator reads their issues; the
+    # cached ones are the columns that usually repeat down a file.
+    enterprise = checker.required_text("enterprise_name", " (Udyam needs it)")
+    incorporated, commenced, commencement = _cached(
+        checker, _UDYAM_DATES, _udyam_dates, today
+    )
+    unit_name = checker.text("unit_name") or enterprise
+    major, nic_codes, service_kind = _cached(checker, _UDYAM_ACTIVITY, _udyam_activity)
+    turnover_total, turnover_export = _turnover(checker)
+    gstin_answer, gstin = _gstin(checker, pan)
+    profile = _cached(checker, _UDYAM_PROFILE, _udyam_profile)
+    account_number = _account_number(checker)
+    figures = _cached(checker, _UDYAM_FIGURES, _udyam_figures)
+    return _build(
+        UdyamRequest,
+        org_type=org_type,
+        enterprise_name=enterprise,
+        date_of_incorporation=incorporated,
+        business_commenced=commenced,
+        date_of_commencement=commencement,
+        official_address=official,
+        units=[_build(Unit, name=unit_name[:100], address=official)],
+        account_number=account_number,
+        major_activity=major,
+        service_kind=service_kind,
+        nic_codes=list(nic_codes),  # each applicant its own list; codes are shared
+        turnover_total=turnover_total,
+        turnover_export=turnover_export,
+        gstin_answer=gstin_answer,
+        gstin=gstin,
+        dic=checker.text("dic") or official.district,
+        **profile,
+        **figures,
+    )
+
+
+_UDYAM_DATES = _CheckCache(
+    "date_of_incorporation", "business_commenced", "date_of_commencement"
+)
+
+
+def _udyam_dates(
+    checker: _Row, today: dt.date
+) -> tuple[dt.date | None, bool, dt.date | None]:
+    """Date of incorporation, whether business commenced, and when."""
     incorporated = checker.parsed(
         "date_of_incorporation", _required_date("Date of Incorporation", today)
     )
@@ -1264,8 +1379,16 @@ def _udyam_request(
             )
     elif commenced:
         commencement = incorporated
+    return incorporated, commenced, commencement
 
-    unit_name = checker.text("unit_name") or enterprise
+
+_UDYAM_ACTIVITY = _CheckCache("major_activity", "nic_codes", "service_kind")
+
+
+def _udyam_activity(
+    checker: _Row,
+) -> tuple[MajorActivity, tuple[NicCode, ...], ServiceKind | None]:
+    """Major activity, NIC codes and, for services, trading or not."""
     major = checker.choice("major_activity", _MAJOR, MajorActivity.SERVICES)
     nic_codes = _nic_codes(checker)
     service_kind = None
@@ -1275,55 +1398,71 @@ def _udyam_request(
         )
         default_kind = ServiceKind.TRADING if all_trading else ServiceKind.NON_TRADING
         service_kind = checker.choice("service_kind", _SERVICE_KINDS, default_kind)
-    turnover_total = checker.amount("turnover_total")
-    turnover_export = checker.amount("turnover_export")
-    if turnover_export > turnover_total:
+    return major, tuple(nic_codes), service_kind
+
+
+def _turnover(checker: _Row) -> tuple[float, float]:
+    total = checker.amount("turnover_total")
+    export = checker.amount("turnover_export")
+    if export > total:
         checker.warn(
             "turnover_export", "Export turnover is more than the total turnover"
         )
-    gstin_answer, gstin = _gstin(checker, pan)
+    return total, export
 
-    return _build(
-        UdyamRequest,
-        org_type=org_type,
-        enterprise_name=enterprise,
-        social_category=checker.choice(
+
+_UDYAM_PROFILE = _CheckCache(
+    "social_category", "specially_abled", "previous_registration", "bank_name", "ifsc"
+)
+
+
+def _udyam_profile(checker: _Row) -> dict[str, Any]:
+    """Social category, bank and the like: UdyamRequest fields by name."""
+    return {
+        "social_category": checker.choice(
             "social_category", _SOCIAL, SocialCategory.GENERAL
         ),
-        specially_abled=checker.yes_no("specially_abled"),
-        date_of_incorporation=incorporated,
-        business_commenced=commenced,
-        date_of_commencement=commencement,
-        official_address=official,
-        units=[_build(Unit, name=unit_name[:100], address=official)],
-        previous_registration=checker.choice(
+        "specially_abled": checker.yes_no("specially_abled"),
+        "previous_registration": checker.choice(
             "previous_registration", _PREVIOUS, PreviousRegistration.NONE
         ),
-        bank_name=checker.required_text("bank_name", why),
-        ifsc=checker.parsed(
+        "bank_name": checker.required_text("bank_name", " (Udyam needs it)"),
+        "ifsc": checker.parsed(
             "ifsc", lambda value: ids.validate_ifsc(cell_text(value)), ""
         ),
-        account_number=_account_number(checker),
-        major_activity=major,
-        service_kind=service_kind,
-        nic_codes=nic_codes,
-        employees_male=checker.amount("employees_male", whole=True),
-        employees_female=checker.amount("employees_female", whole=True),
-        employees_others=checker.amount("employees_others", whole=True),
-        investment_wdv=checker.amount("investment_wdv"),
-        investment_exclusion=checker.amount("investment_exclusion"),
-        turnover_total=turnover_total,
-        turnover_export=turnover_export,
-        itr_filed=checker.yes_no("itr_filed"),
-        gstin_answer=gstin_answer,
-        gstin=gstin,
-        interest_gem=checker.yes_no("interest_gem"),
-        interest_treds=checker.yes_no("interest_treds"),
-        interest_ncs=checker.yes_no("interest_ncs"),
-        interest_nsic=checker.yes_no("interest_nsic"),
-        interest_sid=checker.yes_no("interest_sid"),
-        dic=checker.text("dic") or official.district,
-    )
+    }
+
+
+_UDYAM_FIGURES = _CheckCache(
+    "employees_male",
+    "employees_female",
+    "employees_others",
+    "investment_wdv",
+    "investment_exclusion",
+    "itr_filed",
+    "interest_gem",
+    "interest_treds",
+    "interest_ncs",
+    "interest_nsic",
+    "interest_sid",
+)
+
+
+def _udyam_figures(checker: _Row) -> dict[str, Any]:
+    """Employees, investment, ITR and interests: UdyamRequest fields by name."""
+    return {
+        "employees_male": checker.amount("employees_male", whole=True),
+        "employees_female": checker.amount("employees_female", whole=True),
+        "employees_others": checker.amount("employees_others", whole=True),
+        "investment_wdv": checker.amount("investment_wdv"),
+        "investment_exclusion": checker.amount("investment_exclusion"),
+        "itr_filed": checker.yes_no("itr_filed"),
+        "interest_gem": checker.yes_no("interest_gem"),
+        "interest_treds": checker.yes_no("interest_treds"),
+        "interest_ncs": checker.yes_no("interest_ncs"),
+        "interest_nsic": checker.yes_no("interest_nsic"),
+        "interest_sid": checker.yes_no("interest_sid"),
+    }
 
 
 @functools.lru_cache(maxsize=8)  # one parser a label and day, not one a row

@@ -611,9 +611,7 @@ class MainWindow(QMainWindow):
             self.store.record_recovered_result, ids[0], number, getpass.getuser()
         )
         if recorded:
-            self.statusBar().showMessage(
-                f"{row.name}: completed with {recorded}", 5000
-            )
+            self.statusBar().showMessage(f"{row.name}: completed with {recorded}", 5000)
         return recorded
 
     def _store_call(self, call: Any, *args: Any) -> Any:
