@@ -6,9 +6,11 @@ a leak in a test is a leak in an operator's day.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -51,6 +53,23 @@ def memory_keyring() -> MemoryKeyring:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def restored_root_logger() -> Iterator[None]:
+    """Take off the handlers a test's CLI call put on the root logger.
+
+    Otherwise they outlive the test: a console handler keeps writing to the stderr
+    pytest captured (and closed) for it, and a file handler into a deleted folder.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
 
 
 def _is_helper_process(pid: int, name: str) -> bool:

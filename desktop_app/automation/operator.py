@@ -694,6 +694,15 @@ class SimulatorOperator(Operator):
         thread.start()
 
     def _answer(self, prompt: Prompt) -> None:
+        # This runs on its own thread: an error must end the prompt, not leave the
+        # filing waiting for an answer that will never come.
+        try:
+            self._answer_kind(prompt)
+        except Exception as error:  # noqa: BLE001 - any failure ends this prompt
+            log.warning("The simulated phone could not answer: %s", error)
+            prompt.cancel(f"The simulated phone could not answer: {error}")
+
+    def _answer_kind(self, prompt: Prompt) -> None:
         request = prompt.request
         if request.kind is PromptKind.CONFIRM:
             prompt.answer("yes")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,6 +60,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(patcher, "urlopen", refuse)
     monkeypatch.setattr(patcher, "urlretrieve", refuse)
+    # urllib builds its shared opener, proxies included, on the first urlopen: one
+    # built here would send every later test's loopback request to the dead proxy.
+    monkeypatch.setattr(urllib.request, "_opener", None)
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")

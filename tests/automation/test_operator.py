@@ -307,6 +307,18 @@ def test_simulator_operator_cancels_without_a_message() -> None:
     assert operator.ask(request()).outcome is PromptOutcome.CANCELLED
 
 
+def test_simulator_operator_ends_the_prompt_when_its_solver_fails() -> None:
+    def broken_solver(_request: PromptRequest) -> str:
+        raise OSError("control host unreachable")
+
+    operator = SimulatorOperator(Outbox(), captcha_solver=broken_solver)
+    started = time.monotonic()
+    result = operator.ask(request(PromptKind.CAPTCHA, seconds=30))
+    assert result.outcome is PromptOutcome.CANCELLED
+    assert "control host unreachable" in result.reason
+    assert time.monotonic() - started < 5  # not left waiting for the expiry
+
+
 # ------------------------------------------------------------------------ privacy
 
 
