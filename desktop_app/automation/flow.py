@@ -820,6 +820,8 @@ class _FlowRun:
         with self._session_lock:
             self.session = session
         self.ctx.page = session.page
+        if hasattr(session.page, "notify"):  # its notes belong in the filing's log
+            session.page.notify = self.ctx.report
 
     def close_session(self) -> None:
         with self._session_lock:

@@ -93,6 +93,9 @@ class PageActions:
         self.timeouts = timeouts
         self.loaders = list(loaders)
         self.step = ""
+        # Where notes for the operator go (a flow sets its filing's log); else the
+        # module's logger.
+        self.notify: Callable[[str], None] | None = None
 
     # -- waiting -------------------------------------------------------------------
 
@@ -219,7 +222,7 @@ class PageActions:
                 return
             # Portals sometimes serve an empty first page of a session (issue 8 fix;
             # the simulators' blank_first_load): load it once more.
-            log.info("The page came up blank; loading it again")
+            self._note("The page came up blank; loading it again.")
 
     def reload_if_blank(self) -> bool:
         """Load the current address once more if the finished page is empty.
@@ -232,9 +235,15 @@ class PageActions:
         url = self._url()
         if not url.startswith(("http://", "https://")) or not self._is_blank():
             return False
-        log.info("The page came up blank; loading it again")
+        self._note("The page came up blank; loading it again.")
         self._load(url)
         return True
+
+    def _note(self, message: str) -> None:
+        if self.notify is None:
+            log.info("%s", message)
+        else:
+            self.notify(message)
 
     def _load(self, url: str) -> None:
         try:

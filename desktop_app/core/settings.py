@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -191,6 +192,18 @@ def load(data_dir: DataDir) -> Settings:
         return Settings.model_validate(migrate(raw))
     except ValidationError as error:
         raise SettingsError(f"{path} has invalid settings:\n{error}") from error
+
+
+def set_aside(data_dir: DataDir) -> Path:
+    """Rename an unreadable ``settings.json`` so saving the defaults cannot erase it.
+
+    Returns the new name (``settings.broken-YYYYMMDD-HHMMSS.json``).
+    """
+    path = data_dir.settings
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.stem}.broken-{stamp}{path.suffix}")
+    path.replace(kept)
+    return kept
 
 
 def save(settings: Settings, data_dir: DataDir) -> Path:

@@ -52,14 +52,27 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def load_settings(data_dir: DataDir) -> Settings:
+def load_settings(data_dir: DataDir) -> tuple[Settings, str | None]:
+    """The data folder's settings, and what went wrong when they could not be read.
+
+    An unreadable file is renamed, not overwritten: the operator can mend it, and
+    the window starts with the defaults and says so.
+    """
     try:
-        return settings_module.load(data_dir)
+        return settings_module.load(data_dir), None
     except SettingsError as error:
-        # FIXME(gui): the operator only sees this in the log; the window starts with
-        # defaults and will overwrite the broken file if settings are saved.
         log.error("%s; using the default settings", error)
-        return Settings()
+        try:
+            kept = settings_module.set_aside(data_dir)
+        except OSError as problem:
+            log.error("Could not rename the settings file: %s", problem)
+            where = "The file was left as it is."
+        else:
+            where = f"The old file was kept as {kept.name} in the data folder."
+        return Settings(), (
+            f"The settings file could not be read, so Filing Desk started with its "
+            f"default settings. {where} Open Settings to set them again."
+        )
 
 
 def browser_problem(settings: Settings) -> str | None:
@@ -106,7 +119,7 @@ def window_context(options: LaunchOptions) -> Iterator[WindowContext]:
     """Open the data folder (and the simulators in demo mode) for one window."""
     root = options.data_root / "demo" if options.demo else options.data_root
     data_dir = DataDir(root).ensure()
-    settings = load_settings(data_dir)
+    settings, settings_problem = load_settings(data_dir)
     sims = None
     with Store.open(data_dir) as store:
         store.mark_interrupted()
@@ -133,6 +146,7 @@ def window_context(options: LaunchOptions) -> Iterator[WindowContext]:
                 demo=options.demo,
                 outbox=sims.outbox if sims else None,
                 browser_problem=problem,
+                settings_problem=settings_problem,
             )
         finally:
             if sims is not None:

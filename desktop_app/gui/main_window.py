@@ -112,6 +112,7 @@ class WindowContext:
     demo: bool = False
     outbox: Any = None  # the simulators' Outbox in demo mode
     browser_problem: str | None = None  # shown as a banner on first run
+    settings_problem: str | None = None  # the settings file could not be read
 
 
 class MainWindow(QMainWindow):
@@ -249,6 +250,8 @@ class MainWindow(QMainWindow):
         queue_layout.setContentsMargins(0, 0, 0, 0)
         self.banner = self._build_banner()
         queue_layout.addWidget(self.banner)
+        self.settings_banner = self._build_settings_banner()
+        queue_layout.addWidget(self.settings_banner)
         queue_layout.addLayout(self._build_filter_bar())
         queue_layout.addWidget(self.table, 1)
 
@@ -279,6 +282,17 @@ class MainWindow(QMainWindow):
             "Then open Settings and press <i>Detect Chrome</i>."
         )
         banner.setVisible(bool(problem))
+        return banner
+
+    def _build_settings_banner(self) -> QLabel:
+        banner = QLabel(self.context.settings_problem or "", self)
+        banner.setObjectName("settingsBanner")
+        banner.setWordWrap(True)
+        banner.setStyleSheet(
+            "#settingsBanner { background: #fff5f5; color: #822727; border: 1px solid "
+            "#feb2b2; border-radius: 4px; padding: 8px; }"
+        )
+        banner.setVisible(bool(self.context.settings_problem))
         return banner
 
     def _build_filter_bar(self) -> QHBoxLayout:
@@ -923,6 +937,7 @@ class MainWindow(QMainWindow):
         problem = _browser_problem(settings)
         self.context.browser_problem = problem
         self.banner.setVisible(bool(problem))
+        self.settings_banner.setVisible(False)  # saved settings replace the broken ones
         if not self.context.demo:
             self.context.portal_urls = dict(settings.portal_urls)
         self.statusBar().showMessage("Settings saved; new filings use them", 5000)

@@ -192,7 +192,7 @@ def start_simulators(
 
 class ControlApp:
     """``/`` landing page, ``/phone``, ``/outbox.json``, ``/faults``, ``/options``,
-    ``/captcha.json`` (demo and tests)."""
+    ``/links``, ``/captcha.json`` (demo and tests)."""
 
     def __init__(self, sims: SimulatorSet) -> None:
         self.sims = sims
@@ -229,6 +229,8 @@ class ControlApp:
             return Response.json(self._captchas(request.query.get("to") or None))
         if path == "/faults":
             return self._faults(method, body)
+        if method == "POST" and path == "/links":
+            return self._link_mobiles(_json_object(body))
         if method == "POST" and path == "/options":
             for portal, values in _json_object(body).items():
                 if portal not in self.sims.portals:
@@ -236,6 +238,17 @@ class ControlApp:
                 self.sims.portals[portal].configure(**values)  # type: ignore[attr-defined]
             return Response.json({"ok": True})
         return Response.not_found()
+
+    def _link_mobiles(self, links: dict[str, Any]) -> Response:
+        """``{"<12 Aadhaar digits>": "<mobile>"}``: where the simulated UIDAI sends
+        each Aadhaar's OTP when the simulators run in a process of their own."""
+        for digits, mobile in links.items():
+            if not (len(digits) == 12 and digits.isdigit()):
+                raise ValueError("each key must be 12 Aadhaar digits")
+            if not (isinstance(mobile, str) and len(mobile) == 10 and mobile.isdigit()):
+                raise ValueError("each value must be a 10-digit mobile number")
+            self.sims.context.link_mobile(digits, mobile)
+        return Response.json({"linked": len(links)})
 
     def _captchas(self, to: str | None) -> list[dict[str, str]]:
         """The captchas simulated Udyam final-submission pages show now, by mobile.

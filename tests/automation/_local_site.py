@@ -148,7 +148,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802
-        page = PAGES.get(self.path.split("?", 1)[0])
+        path = self.path.split("?", 1)[0]
+        if path == "/blank-once":  # empty the first time, like a portal's bad day
+            served = self.server.blank_once_served  # type: ignore[attr-defined]
+            self.server.blank_once_served = True  # type: ignore[attr-defined]
+            body = "<html><head></head><body></body></html>"
+            self._send(body if not served else PAGES["/msgbox"])
+            return
+        page = PAGES.get(path)
         if page is None:
             self._send("<!doctype html><title>missing</title>not here", 404)
         else:
@@ -171,6 +178,7 @@ class LocalSite:
     def __init__(self) -> None:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
+        self.server.blank_once_served = False  # type: ignore[attr-defined]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

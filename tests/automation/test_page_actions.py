@@ -211,3 +211,11 @@ def test_waiting_for_a_missing_element_names_it(page, site):
     page.open(site.url("/typing"))
     with pytest.raises(PageTimeoutError, match="id=nothing-here"):
         page.find(by_id("nothing-here"), timeout=0.3)
+
+
+def test_a_blank_first_load_is_loaded_again_and_the_operator_told(page, site):
+    notes: list[str] = []
+    page.notify = notes.append
+    page.open(site.url("/blank-once"))
+    assert page.is_present(by_id("msgOk"))
+    assert notes == ["The page came up blank; loading it again."]

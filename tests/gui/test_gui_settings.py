@@ -97,3 +97,27 @@ def test_detect_shows_what_was_found(qtbot, data_dir) -> None:
     qtbot.addWidget(dialog)
     dialog.detect_button.click()
     assert dialog.detect_result.text() == "Chromium 156 (undetected)"
+
+
+def test_a_broken_settings_file_is_kept_and_the_window_says_so(qtbot, tmp_path) -> None:
+    from desktop_app.gui.app import LaunchOptions, window_context
+    from desktop_app.gui.main_window import MainWindow
+
+    data_dir = DataDir(tmp_path / "office").ensure()
+    data_dir.settings.write_text('{"concurrency": 2,', encoding="utf-8")
+
+    options = LaunchOptions(tmp_path / "office", check_browser=False)
+    with window_context(options) as context:
+        window = MainWindow(context)
+        qtbot.addWidget(window)
+        window.show()
+        banner = window.settings_banner
+        assert banner.isVisible()
+        assert "could not be read" in banner.text()
+        assert context.settings == Settings()
+        kept = list(data_dir.root.glob("settings.broken-*.json"))
+        assert len(kept) == 1 and kept[0].name in banner.text()
+        assert kept[0].read_text(encoding="utf-8") == '{"concurrency": 2,'
+        assert not data_dir.settings.exists()  # saving now cannot erase the old one
+        window.confirm_close()
+        window.close()

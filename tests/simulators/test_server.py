@@ -133,6 +133,18 @@ def test_options_endpoint_configures_a_portal() -> None:
         assert status == 400 and "bogus" in body["error"]
 
 
+def test_links_endpoint_sets_where_the_aadhaar_otp_goes() -> None:
+    with start_simulators() as sims:
+        url = sims.urls["control"] + "/links"
+        status, body = _send(url, "POST", {"234567890124": "9876543210"})
+        assert status == 200 and body == {"linked": 1}
+        assert sims.context.linked_mobile("234567890124") == "9876543210"
+        status, body = _send(url, "POST", {"2345": "9876543210"})
+        assert status == 400 and "12 Aadhaar digits" in body["error"]
+        status, body = _send(url, "POST", {"234567890124": 98765})
+        assert status == 400 and "mobile" in body["error"]
+
+
 def test_seed_makes_otps_repeatable() -> None:
     codes = []
     for _ in range(2):
