@@ -15,10 +15,11 @@ found, the three filings run on the simulated portals in headless Chrome; otherw
 they run a synthetic flow of the same shape (steps, log lines, store writes, an OTP
 prompt answered from the simulated phone) without a browser, and the output says so.
 
-Read the stall against the machine: on a 2-core box, three Chromiums and the
-simulators starve every thread of the process. A plain Python loop sleeping 5 ms in
-the same run (no Qt at all) measured a longest gap of 824 ms and a 99th percentile
-of 59 ms, so the window's own cost is the part above that baseline.
+The stall is measured twice: with the simulators inside the app's process (as in
+demo mode) and in a process of their own (as the real portals are elsewhere). Read
+it against the machine: a plain process sleeping 5 ms runs side by side and its
+own longest gap is printed too; on a 2-core box three Chromiums make every
+process late.
 """
 
 from __future__ import annotations

@@ -48,7 +48,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QSystemTrayIcon,
-    QTableView,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -82,6 +81,7 @@ from desktop_app.gui.queue_model import (
     FilingFilterProxy,
     FilingTableModel,
     ProgressDelegate,
+    QueueTable,
 )
 from desktop_app.gui.workers import (
     CallWorker,
@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         self.proxy = FilingFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 
-        self.table = QTableView(self)
+        self.table = QueueTable(self)
         self.table.setObjectName("queueTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)

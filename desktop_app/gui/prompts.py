@@ -15,6 +15,7 @@ import collections
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import logging
 import re
 import time
@@ -249,11 +250,13 @@ class _PromptDialog(QDialog):
         self.problem = QLabel(self.view.message, self)
         self.problem.setWordWrap(True)
         self.problem.setObjectName("problemBanner")
-        self.problem.setStyleSheet(
-            "#problemBanner { background: #fff5f5; color: #9b2c2c;"
-            " border: 1px solid #feb2b2; border-radius: 4px; padding: 6px; }"
-        )
-        self.problem.setVisible(bool(self.view.message) and self.view.attempt > 1)
+        shown = bool(self.view.message) and self.view.attempt > 1
+        if shown:  # a style sheet costs milliseconds to apply: only when it shows
+            self.problem.setStyleSheet(
+                "#problemBanner { background: #fff5f5; color: #9b2c2c;"
+                " border: 1px solid #feb2b2; border-radius: 4px; padding: 6px; }"
+            )
+        self.problem.setVisible(shown)
         self._layout.addWidget(self.problem)
 
     def _add_buttons(self, answer_text: str, resend_text: str | None) -> None:
@@ -546,10 +549,19 @@ class PromptCenter(QObject):
             f"{kind_title(view.kind)} for {view.masked_applicant}"
             f" on {portal_title(view.portal)}"
         )
-        draw_attention(self.window, self.tray, summary)
-        self.dialog.open()
         self._watch.start()
         self.pending_changed.emit(self.pending_count())
+        # Shown on the next turn of the event loop: building the dialog and then
+        # blocking the window, raising it and painting the dialog in one go kept
+        # the window from answering for longer than an operator should notice.
+        QTimer.singleShot(0, functools.partial(self._present, self.dialog, summary))
+
+    def _present(self, dialog: _PromptDialog, summary: str) -> None:
+        prompt = self._current
+        if self.dialog is not dialog or prompt is None:
+            return  # decided or expired before it was shown
+        draw_attention(self.window, self.tray, summary)
+        dialog.open()
         self.prompt_shown.emit(prompt)
 
     @Slot(object, str)

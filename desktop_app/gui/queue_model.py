@@ -10,23 +10,26 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QFocusEvent, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionProgressBar,
     QStyleOptionViewItem,
+    QTableView,
 )
 
 from desktop_app.gui.icons import status_colour, status_icon, status_label
@@ -36,6 +39,26 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FILING_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 3  # (done, total) for the progress delegate
+
+# Roles as plain ints, compared on every data() call without an enum look-up.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_DECORATION = Qt.ItemDataRole.DecorationRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole.value
+_ROLES_ANSWERED = frozenset(
+    {
+        int(SORT_ROLE),
+        int(FILING_ID_ROLE),
+        int(PROGRESS_ROLE),
+        _DECORATION,
+        _FOREGROUND,
+        _TOOLTIP,
+        _ALIGNMENT,
+    }
+)
+_CENTRED = Qt.AlignmentFlag.AlignCenter.value
+_MUTED = QColor("#4a5568")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +79,11 @@ class QueueRow:
     attempts: int = 0
     result: str = ""
     message: str = ""
+
+    @functools.cached_property
+    def texts(self) -> tuple[str, ...]:
+        """The cell texts by column, worked out once: a paint asks for every cell."""
+        return tuple(_display(self, column) for column in Column)
 
 
 class Column(enum.IntEnum):
@@ -117,7 +145,7 @@ def _sort_key(row: QueueRow, column: Column) -> Any:
         return row.attempts
     if column == Column.STATUS:
         return status_label(row.status)
-    return _display(row, column).casefold()
+    return row.texts[column].casefold()
 
 
 class FilingTableModel(QAbstractTableModel):
@@ -149,37 +177,35 @@ class FilingTableModel(QAbstractTableModel):
             return HEADERS[Column(section)]
         return None
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: ModelIndex, role: int = _DISPLAY) -> Any:
+        # Called from C++ for every role of every visible cell on each paint (about
+        # 1,400 calls for a screenful), so the common answers come first and cheap.
+        if role == _DISPLAY:
+            return self._rows[index.row()].texts[index.column()]
+        if role not in _ROLES_ANSWERED or not index.isValid():
             return None
         row = self._rows[index.row()]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _display(row, column)
+        column = index.column()
         if role == SORT_ROLE:
-            return _sort_key(row, column)
+            return _sort_key(row, Column(column))
         if role == FILING_ID_ROLE:
             return row.filing_id
         if role == PROGRESS_ROLE and column == Column.PROGRESS:
             return (row.step_index, row.step_total)
         return self._decoration(row, column, role)
 
-    def _decoration(self, row: QueueRow, column: Column, role: int) -> Any:
+    def _decoration(self, row: QueueRow, column: int, role: int) -> Any:
         if column == Column.STATUS:
-            if role == Qt.ItemDataRole.DecorationRole:
+            if role == _DECORATION:
                 return status_icon(row.status)
-            if role == Qt.ItemDataRole.ForegroundRole:
+            if role == _FOREGROUND:
                 return status_colour(row.status)
-        if (
-            role == Qt.ItemDataRole.ToolTipRole
-            and column == Column.MESSAGE
-            and row.message
-        ):
+        if role == _TOOLTIP and column == Column.MESSAGE and row.message:
             return row.message
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.ATTEMPTS:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == Column.AADHAAR:
-            return QColor("#4a5568")
+        if role == _ALIGNMENT and column == Column.ATTEMPTS:
+            return _CENTRED
+        if role == _FOREGROUND and column == Column.AADHAAR:
+            return _MUTED
         return None
 
     # -- content ------------------------------------------------------------------
@@ -321,3 +347,50 @@ class ProgressDelegate(QStyledItemDelegate):
         style.drawControl(
             QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget
         )
+
+
+_ACTIVATION_EVENTS = frozenset(
+    {QEvent.Type.WindowActivate, QEvent.Type.WindowDeactivate}
+)
+
+
+class QueueTable(QTableView):
+    """The queue's table view, repainting less when the window loses focus.
+
+    Qt repaints a whole item view on every focus and activation change, and every
+    OTP dialog takes the focus from the window and gives it back: two full paints
+    of a big table per prompt, the longest pauses of the window while filings run.
+    When only the window's activation changed, just the rows whose look depends on
+    focus (the current and the selected ones) are repainted. Nothing else in the
+    base handlers matters then: the table is not editable, so no input method is
+    left to commit.
+    """
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        if event.reason() == Qt.FocusReason.ActiveWindowFocusReason:
+            self._update_focus_rows()
+        else:
+            super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        if event.reason() == Qt.FocusReason.ActiveWindowFocusReason:
+            self._update_focus_rows()
+        else:
+            super().focusOutEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        # Item views repaint the whole viewport when the window (de)activates.
+        if event.type() in _ACTIVATION_EVENTS:
+            self._update_focus_rows()
+            return False  # the viewport's own handling, without the full repaint
+        return super().viewportEvent(event)
+
+    def _update_focus_rows(self) -> None:
+        rows = {index.row() for index in self.selectionModel().selectedRows()}
+        if self.currentIndex().isValid():
+            rows.add(self.currentIndex().row())
+        viewport = self.viewport()
+        for row in rows:
+            top, height = self.rowViewportPosition(row), self.rowHeight(row)
+            if -height < top < viewport.height():
+                viewport.update(0, top, viewport.width(), height)

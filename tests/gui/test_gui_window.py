@@ -8,9 +8,19 @@ from pathlib import Path
 import pytest
 from _gui_fixtures import *  # noqa: F403 - fixtures
 from _gui_fixtures import GOOD_OTP, make_applicant
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import (
+    QEvent,
+    QMimeData,
+    QObject,
+    QPoint,
+    QPointF,
+    QRect,
+    Qt,
+    QTimer,
+    QUrl,
+)
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from desktop_app.core.models import Service
 from desktop_app.core.store import FilingStatus
@@ -318,3 +328,41 @@ def test_the_pin_the_app_chose_is_shown_only_when_asked(window_env, qtbot) -> No
     window.details.show_pin.click()
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert "582917" in shown[0]
+
+
+class _PaintedRects(QObject):
+    """Records the rectangles the table's viewport repaints."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rects: list[QRect] = []
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint:
+            self.rects.append(event.rect())
+        return False
+
+
+def test_a_dialog_over_the_window_repaints_only_the_focused_row(
+    window_env, qtbot
+) -> None:
+    window_env.store.add_applicants([make_applicant(n) for n in range(40)], "t")
+    window = window_env.window()
+    window.table.setFocus()
+    window.table.selectRow(2)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.table)
+    painted = _PaintedRects()
+    window.table.viewport().installEventFilter(painted)
+    row_height = window.table.rowHeight(2)
+
+    dialog = QDialog(window)
+    dialog.open()  # modal, like an OTP dialog: the window loses its activation
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    dialog.accept()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.table)
+    QApplication.processEvents()
+
+    assert painted.rects, "the selected row is repainted for its new look"
+    assert all(rect.height() <= row_height for rect in painted.rects)
+    assert window.table.currentIndex().row() == 2
