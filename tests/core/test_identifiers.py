@@ -176,3 +176,19 @@ def test_emails():
     ):
         with pytest.raises(InvalidIdentifier):
             ids.validate_email(bad)
+
+
+def _textbook_verhoeff(digits: str) -> bool:
+    """The check one digit at a time, straight from the two tables."""
+    check = 0
+    for position, char in enumerate(reversed(digits)):
+        permuted = ids._VERHOEFF_PERMUTE[position % 8][int(char)]
+        check = ids._VERHOEFF_MULTIPLY[check][permuted]
+    return check == 0
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=24))
+def test_the_fast_verhoeff_check_agrees_with_the_textbook_one(digits: str) -> None:
+    assert ids.verhoeff_check(digits) == _textbook_verhoeff(digits)
+    completed = digits + ids.aadhaar_check_digit(digits)
+    assert ids.verhoeff_check(completed) and _textbook_verhoeff(completed)
